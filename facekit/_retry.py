@@ -1,0 +1,166 @@
+"""Retry decisions as pure functions: what to retry, how long to wait, Retry-After parsing."""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+import attrs
+
+__all__ = [
+    "RetryPolicy",
+    "TransportFailure",
+    "backoff_delay",
+    "retry_after_seconds",
+    "retry_delay",
+    "should_retry",
+]
+
+
+class TransportFailure(enum.Enum):
+    """How a request failed without an HTTP status."""
+
+    #: The connection was never made (refused, DNS, connect timeout): nothing reached the service.
+    NOT_SENT = "not_sent"
+    #: The connection broke or timed out after the request started: it may have taken effect.
+    AMBIGUOUS = "ambiguous"
+
+
+@attrs.frozen(kw_only=True)
+class RetryPolicy:
+    """How often and how patiently facekit retries.
+
+    `max_retries` counts retries after the first attempt. Backoff doubles from `backoff_base`
+    up to `backoff_max` seconds with jitter; a Retry-After longer than `max_retry_after`
+    surfaces the error instead of waiting.
+    """
+
+    max_retries: int = attrs.field(default=3, validator=attrs.validators.ge(0))
+    backoff_base: float = attrs.field(default=0.5, validator=attrs.validators.gt(0))
+    backoff_max: float = attrs.field(default=10.0, validator=attrs.validators.gt(0))
+    max_retry_after: float = attrs.field(default=60.0, validator=attrs.validators.ge(0))
+
+
+# 501 and 505 say the request can never succeed, so retrying them only wastes quota.
+_NEVER_RETRY_5XX = frozenset({501, 505})
+_CONFLICT_RETRY_CODES = frozenset({"ConcurrentOperationConflict"})
+
+
+def should_retry(
+    *,
+    status: int | None = None,
+    failure: TransportFailure | None = None,
+    code: str | None = None,
+    idempotent: bool,
+) -> bool:
+    """Whether a failed attempt may be tried again.
+
+    Non-idempotent operations are retried only where the request provably did not take
+    effect: a connection that was never made, a 429, or a 409 concurrent-operation conflict.
+    """
+    if failure is TransportFailure.NOT_SENT:
+        return True
+    if failure is TransportFailure.AMBIGUOUS:
+        return idempotent
+    if status is None:
+        return False
+    if status == 429:
+        return True
+    if status == 409:
+        return code in _CONFLICT_RETRY_CODES
+    if status == 408 or (status >= 500 and status not in _NEVER_RETRY_5XX):
+        return idempotent
+    return False
+
+
+def is_ambiguous(*, status: int | None = None, failure: TransportFailure | None = None) -> bool:
+    """Whether a failure leaves open that the request took effect on the service."""
+    if failure is not None:
+        return failure is TransportFailure.AMBIGUOUS
+    return status is not None and (status == 408 or status >= 500)
+
+
+def backoff_delay(attempt: int, policy: RetryPolicy, rand: Callable[[], float]) -> float:
+    """Delay before retry number `attempt` (1-based): capped exponential, equal jitter.
+
+    Half of the exponential step is kept so that retries never bunch at zero; the other half
+    is spread by `rand()` in [0, 1) to decorrelate many clients.
+    """
+    step = min(policy.backoff_max, policy.backoff_base * 2.0 ** (attempt - 1))
+    return step / 2 + step / 2 * rand()
+
+
+def retry_delay(
+    attempt: int,
+    policy: RetryPolicy,
+    retry_after: float | None,
+    rand: Callable[[], float],
+) -> float | None:
+    """Delay before retry `attempt`, or None when the policy says to give up.
+
+    A server's Retry-After wins over backoff; one beyond `max_retry_after` ends retrying.
+    """
+    if attempt > policy.max_retries:
+        return None
+    if retry_after is not None:
+        if retry_after > policy.max_retry_after:
+            return None
+        return max(retry_after, 0.0)
+    return backoff_delay(attempt, policy, rand)
+
+
+_MESSAGE_WAIT = re.compile(r"try again in (\d+(?:\.\d+)?)\s*(milliseconds|ms|seconds?|s)\b", re.I)
+
+
+def retry_after_seconds(
+    headers: Mapping[str, str],
+    message: str | None = None,
+    *,
+    now: datetime | None = None,
+) -> float | None:
+    """Seconds the server asked to wait, from retry-after-ms, Retry-After or the message.
+
+    Retry-After may be delta-seconds or an HTTP date; the gateway's 429 body says
+    "Rate limit is exceeded. Try again in 26 seconds." Invalid values are ignored.
+    """
+    lowered = {k.lower(): v for k, v in headers.items()}
+    for name in ("retry-after-ms", "x-ms-retry-after-ms"):
+        millis = _parse_float(lowered.get(name))
+        if millis is not None:
+            return millis / 1000.0
+    value = lowered.get("retry-after")
+    if value is not None:
+        seconds = _parse_float(value)
+        if seconds is not None:
+            return seconds
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            when = None
+        if when is not None:
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
+            current = now if now is not None else datetime.now(UTC)
+            return max((when - current).total_seconds(), 0.0)
+    if message:
+        match = _MESSAGE_WAIT.search(message)
+        if match:
+            amount = float(match.group(1))
+            unit = match.group(2).lower()
+            return amount / 1000.0 if unit in ("ms", "milliseconds") else amount
+    return None
+
+
+def _parse_float(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value.strip())
+    except ValueError:
+        return None
+    if number != number or number < 0 or number == float("inf"):
+        return None
+    return number

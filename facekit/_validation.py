@@ -1,0 +1,200 @@
+"""Client-side checks of the documented limits; each raises FaceValidationError early."""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from .errors import FaceValidationError
+
+_CONTAINER_ID = re.compile(r"^[a-z0-9\-_]+$")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+CONTAINER_ID_MAX = 64
+NAME_MAX = 128
+USER_DATA_MAX = 16384
+FACE_USER_DATA_MAX = 1024
+IMAGE_MIN_BYTES = 1024
+IMAGE_MAX_BYTES = 6 * 1024 * 1024
+
+# detection_02 detects faces only: the service refuses landmarks and attributes with it.
+_NO_EXTRAS_DETECTION = "detection_02"
+FACE_ATTRIBUTES = frozenset(
+    {
+        "age",
+        "gender",
+        "headPose",
+        "smile",
+        "facialHair",
+        "glasses",
+        "emotion",
+        "hair",
+        "makeup",
+        "occlusion",
+        "accessories",
+        "blur",
+        "exposure",
+        "noise",
+        "mask",
+        "qualityForRecognition",
+    }
+)
+
+
+def container_id(parameter: str, value: Any) -> str:
+    """A person group, large person group, face list or large face list id."""
+    if not isinstance(value, str) or not value:
+        raise FaceValidationError(parameter, "must be a non-empty string")
+    if len(value) > CONTAINER_ID_MAX:
+        raise FaceValidationError(parameter, f"must be at most {CONTAINER_ID_MAX} characters")
+    if not _CONTAINER_ID.match(value):
+        raise FaceValidationError(
+            parameter, "may contain only lower-case letters, digits, '-' and '_'"
+        )
+    return value
+
+
+def uuid_id(parameter: str, value: Any) -> str:
+    """A personId, persistedFaceId, faceId, snapshotId or operationId."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if not isinstance(value, str) or not _UUID.match(value):
+        raise FaceValidationError(parameter, f"must be a UUID, got {_show(value)}")
+    return value
+
+
+def uuid_list(parameter: str, values: Any, *, min_items: int, max_items: int | None) -> list[str]:
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise FaceValidationError(parameter, "must be a list of UUIDs")
+    items = [uuid_id(f"{parameter}[{i}]", v) for i, v in enumerate(values)]
+    if len(items) < min_items or (max_items is not None and len(items) > max_items):
+        bound = f"{min_items}..{max_items}" if max_items is not None else f">= {min_items}"
+        raise FaceValidationError(parameter, f"must hold {bound} ids, got {len(items)}")
+    return items
+
+
+def name(parameter: str, value: Any, *, required: bool = True) -> str | None:
+    if value is None:
+        if required:
+            raise FaceValidationError(parameter, "is required")
+        return None
+    if not isinstance(value, str) or not value:
+        raise FaceValidationError(parameter, "must be a non-empty string")
+    if len(value) > NAME_MAX:
+        raise FaceValidationError(parameter, f"must be at most {NAME_MAX} characters")
+    return value
+
+
+def user_data(parameter: str, value: Any, *, limit: int = USER_DATA_MAX) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise FaceValidationError(parameter, "must be a string")
+    if len(value) > limit:
+        raise FaceValidationError(parameter, f"must be at most {limit} characters")
+    return value
+
+
+def int_range(parameter: str, value: Any, low: int, high: int) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise FaceValidationError(parameter, "must be an integer")
+    if not low <= value <= high:
+        raise FaceValidationError(parameter, f"must be in {low}..{high}, got {value}")
+    return value
+
+
+def unit_interval(parameter: str, value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise FaceValidationError(parameter, "must be a number")
+    if not (math.isfinite(value) and 0.0 <= value <= 1.0):
+        raise FaceValidationError(parameter, f"must be in [0, 1], got {value}")
+    return float(value)
+
+
+def target_face(value: Any) -> str | None:
+    """`(left, top, width, height)` as the service's csv query value."""
+    if value is None:
+        return None
+    if hasattr(value, "as_target_face"):
+        value = value.as_target_face()
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or len(value) != 4:
+        raise FaceValidationError("target_face", "must be four integers: left, top, width, height")
+    for item in value:
+        if isinstance(item, bool) or not isinstance(item, int):
+            raise FaceValidationError("target_face", "must be four integers")
+    left, top, width, height = value
+    if left < 0 or top < 0 or width <= 0 or height <= 0:
+        raise FaceValidationError("target_face", "left and top must be >= 0, width and height > 0")
+    return ",".join(str(v) for v in value)
+
+
+def face_attributes(value: Any, detection_model: str | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [value]
+    items = [str(v.value if hasattr(v, "value") else v) for v in value]
+    unknown = [v for v in items if v not in FACE_ATTRIBUTES]
+    if unknown:
+        raise FaceValidationError(
+            "return_face_attributes", f"unknown attribute(s) {', '.join(unknown)}"
+        )
+    if items and str(detection_model) == _NO_EXTRAS_DETECTION:
+        raise FaceValidationError(
+            "return_face_attributes", "detection_02 does not return face attributes"
+        )
+    return ",".join(items) if items else None
+
+
+def landmarks_allowed(return_face_landmarks: bool | None, detection_model: str | None) -> None:
+    if return_face_landmarks and str(detection_model) == _NO_EXTRAS_DETECTION:
+        raise FaceValidationError("return_face_landmarks", "detection_02 does not return landmarks")
+
+
+def model_name(parameter: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value.value if hasattr(value, "value") else value)
+    if not re.match(r"^[a-z]+_\d+$", text):
+        raise FaceValidationError(parameter, f"is not a model name: {_show(value)}")
+    return text
+
+
+def choice(parameter: str, value: Any, allowed: Iterable[str]) -> str | None:
+    if value is None:
+        return None
+    text = str(value.value if hasattr(value, "value") else value)
+    options = list(allowed)
+    if text not in options:
+        raise FaceValidationError(parameter, f"must be one of {', '.join(options)}")
+    return text
+
+
+def exactly_one(**candidates: Any) -> str:
+    """Name of the single argument that is set; error if none or several are."""
+    given = [key for key, value in candidates.items() if value is not None]
+    if len(given) != 1:
+        names = ", ".join(candidates)
+        raise FaceValidationError(
+            "/".join(candidates), f"give exactly one of {names} (got {len(given)})"
+        )
+    return given[0]
+
+
+def image_size(size: int) -> None:
+    if size < IMAGE_MIN_BYTES:
+        raise FaceValidationError("image", f"is {size} bytes; the service needs at least 1 KB")
+    if size > IMAGE_MAX_BYTES:
+        raise FaceValidationError("image", f"is {size} bytes; the service accepts at most 6 MB")
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

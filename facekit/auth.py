@@ -1,0 +1,105 @@
+"""Credentials: a subscription key, or bearer tokens from an async token provider."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import NamedTuple, Protocol, runtime_checkable
+
+import anyio
+
+__all__ = [
+    "COGNITIVE_SERVICES_SCOPE",
+    "AccessToken",
+    "KeyCredential",
+    "TokenCredential",
+]
+
+#: The Microsoft Entra ID scope for Azure AI services.
+COGNITIVE_SERVICES_SCOPE = "https://cognitiveservices.azure.com/.default"
+
+KEY_HEADER = "Ocp-Apim-Subscription-Key"
+
+
+class KeyCredential:
+    """A Face resource key, sent as `Ocp-Apim-Subscription-Key`; `update()` rotates it."""
+
+    __slots__ = ("_key",)
+
+    def __init__(self, key: str) -> None:
+        self._key = _check_key(key)
+
+    @property
+    def key(self) -> str:
+        return self._key
+
+    def update(self, key: str) -> None:
+        """Replace the key; requests sent from now on use the new one."""
+        self._key = _check_key(key)
+
+    def __repr__(self) -> str:
+        return "KeyCredential(key=<redacted>)"
+
+
+def _check_key(key: str) -> str:
+    if not isinstance(key, str) or not key.strip():
+        raise TypeError("KeyCredential needs a non-empty key string")
+    return key.strip()
+
+
+class AccessToken(NamedTuple):
+    """A bearer token and its expiry as seconds since the epoch (azure-identity's shape)."""
+
+    token: str
+    expires_on: int
+
+
+@runtime_checkable
+class TokenCredential(Protocol):
+    """Anything with azure-identity's async `get_token(*scopes)`, e.g. DefaultAzureCredential."""
+
+    async def get_token(self, *scopes: str) -> AccessToken: ...
+
+
+class BearerTokenCache:
+    """Caches a token and refreshes it before it expires; one refresh at a time."""
+
+    def __init__(
+        self,
+        credential: TokenCredential,
+        *,
+        scope: str = COGNITIVE_SERVICES_SCOPE,
+        refresh_margin: float = 300.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._credential = credential
+        self._scope = scope
+        self._margin = refresh_margin
+        self._clock = clock
+        self._token: AccessToken | None = None
+        self._lock: anyio.Lock | None = None
+
+    def _fresh(self) -> bool:
+        token = self._token
+        return token is not None and token.expires_on - self._clock() > self._margin
+
+    async def token(self) -> str:
+        if not self._fresh():
+            if self._lock is None:
+                self._lock = anyio.Lock()
+            async with self._lock:
+                if not self._fresh():
+                    token = await self._credential.get_token(self._scope)
+                    self._token = AccessToken(token.token, int(token.expires_on))
+        assert self._token is not None
+        return self._token.token
+
+    def invalidate(self) -> None:
+        """Forget the cached token, e.g. after the service refused it with 401."""
+        self._token = None
+
+    def __repr__(self) -> str:
+        return f"BearerTokenCache(scope={self._scope!r}, token=<redacted>)"
+
+
+Credential = KeyCredential | TokenCredential

@@ -1,0 +1,178 @@
+"""FaceClient: one session, the Face operations, and the resources as attributes."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from types import TracebackType
+from typing import Self
+
+import aiohttp
+import attrs
+
+from . import _retry
+from .auth import KeyCredential, TokenCredential
+from .errors import FaceValidationError
+from .ratelimit import RateLimiter
+from .resources import (
+    FaceLists,
+    FaceOperations,
+    LargeFaceLists,
+    LargePersonGroups,
+    PersonGroups,
+    Snapshots,
+)
+from .session import (
+    FaceSession,
+    RawResponse,
+    SessionConfig,
+    capture_responses,
+    normalize_api_path,
+    normalize_endpoint,
+)
+
+__all__ = ["DEFAULT_API_PATH", "FaceClient"]
+
+DEFAULT_API_PATH = "/face/v1.0"
+
+
+class FaceClient(FaceOperations):
+    """Async client of the Face REST API.
+
+    Use it as `async with FaceClient(endpoint, KeyCredential(key)) as face:`. Detect,
+    find similar, group, identify and verify are methods of the client; the other
+    operations hang off `person_groups`, `large_person_groups`, `face_lists`,
+    `large_face_lists` and `snapshots`.
+
+    Every request goes through one rate limiter (default: the S0 tier's 10 per second;
+    pass `rate_limiter` to share one between clients) and is retried on connection
+    errors, 408, 429 and 5xx as far as the operation allows.
+    """
+
+    def __init__(
+        self,
+        endpoint: str,
+        credential: KeyCredential | TokenCredential,
+        *,
+        api_path: str = DEFAULT_API_PATH,
+        timeout: float = 60.0,
+        connect_timeout: float = 10.0,
+        max_retries: int = 3,
+        retry_policy: _retry.RetryPolicy | None = None,
+        rate_limiter: RateLimiter | None = None,
+        max_connections: int = 32,
+        headers: Mapping[str, str] | None = None,
+        session: aiohttp.ClientSession | None = None,
+        allow_insecure_http: bool = False,
+    ) -> None:
+        policy = retry_policy or _retry.RetryPolicy()
+        policy = attrs.evolve(policy, max_retries=max_retries) if retry_policy is None else policy
+        _check_positive("timeout", timeout)
+        _check_positive("connect_timeout", connect_timeout)
+        if max_connections < 1:
+            raise FaceValidationError("max_connections", "must be at least 1")
+        config = SessionConfig(
+            endpoint=normalize_endpoint(endpoint, allow_insecure_http=allow_insecure_http),
+            api_path=normalize_api_path(api_path),
+            retry=policy,
+            timeout=timeout,
+            connect_timeout=connect_timeout,
+            headers=dict(headers or {}),
+            max_connections=max_connections,
+        )
+        self._init_from(
+            FaceSession(
+                config, credential, rate_limiter=rate_limiter or RateLimiter(), session=session
+            ),
+            owner=True,
+        )
+
+    def _init_from(self, session: FaceSession, *, owner: bool) -> None:
+        self._session = session
+        self._owner = owner
+        self.person_groups = PersonGroups(session)
+        self.large_person_groups = LargePersonGroups(session)
+        self.face_lists = FaceLists(session)
+        self.large_face_lists = LargeFaceLists(session)
+        self.snapshots = Snapshots(session)
+
+    @property
+    def endpoint(self) -> str:
+        return str(self._session.config.endpoint)
+
+    @property
+    def api_path(self) -> str:
+        return self._session.config.api_path
+
+    @property
+    def rate_limiter(self) -> RateLimiter:
+        return self._session.rate_limiter
+
+    def with_options(
+        self,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        retry_policy: _retry.RetryPolicy | None = None,
+        headers: Mapping[str, str] | None = None,
+        api_path: str | None = None,
+        rate_limiter: RateLimiter | None = None,
+    ) -> FaceClient:
+        """A copy with other settings that shares this client's connections and limiter.
+
+        Closing the copy does not close the shared connections; close the original.
+        """
+        config = self._session.config
+        if timeout is not None:
+            _check_positive("timeout", timeout)
+        policy = retry_policy or config.retry
+        if max_retries is not None:
+            policy = attrs.evolve(policy, max_retries=max_retries)
+        config = attrs.evolve(
+            config,
+            timeout=config.timeout if timeout is None else timeout,
+            retry=policy,
+            headers={**config.headers, **(headers or {})},
+            api_path=config.api_path if api_path is None else normalize_api_path(api_path),
+        )
+        copy = object.__new__(FaceClient)
+        copy._init_from(self._session.copy(config, rate_limiter), owner=False)
+        return copy
+
+    @contextlib.contextmanager
+    def capture_responses(self) -> Iterator[list[RawResponse]]:
+        """Collect status, headers and request id of the calls made inside the block.
+
+        with face.capture_responses() as responses:
+            await face.person_groups.get("family")
+        print(responses[-1].status, responses[-1].request_id)
+        """
+        with capture_responses() as bucket:
+            yield bucket
+
+    async def aclose(self) -> None:
+        """Close the connections this client opened (a caller-owned session stays open)."""
+        if self._owner:
+            await self._session.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        return (
+            f"FaceClient(endpoint={self.endpoint!r}, api_path={self.api_path!r}, "
+            f"credential={self._session.credential!r})"
+        )
+
+
+def _check_positive(parameter: str, value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise FaceValidationError(parameter, "must be a positive number of seconds")

@@ -1,0 +1,173 @@
+"""Image sources: bytes, a path, an open binary file, an async byte iterator, or a URL."""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import AsyncIterable, AsyncIterator, Callable
+from typing import IO, Any, TypeAlias
+
+import anyio
+import yarl
+
+from . import _validation as check
+from .errors import FaceValidationError
+
+__all__ = ["ImageInput", "ImageUpload", "ProgressCallback", "image_request"]
+
+#: What image parameters accept. A `str` must be an http(s) URL; pass a `pathlib.Path`
+#: for a file on disk.
+ImageInput: TypeAlias = (
+    bytes | bytearray | memoryview | os.PathLike[str] | IO[bytes] | AsyncIterable[bytes] | str
+)
+
+#: Called as `progress(bytes_sent, total_bytes_or_None)` after each uploaded chunk.
+ProgressCallback: TypeAlias = Callable[[int, int | None], object]
+
+CHUNK_SIZE = 64 * 1024
+
+
+class ImageUpload:
+    """An image body sent as application/octet-stream, streamed in chunks.
+
+    `size` is known for bytes, paths and seekable files (and checked against 1 KB..6 MB
+    before anything is sent); `replayable` says whether a retry can send it again.
+    """
+
+    def __init__(
+        self,
+        opener: Callable[[], AsyncIterator[bytes]],
+        *,
+        size: int | None,
+        replayable: bool,
+        progress: ProgressCallback | None = None,
+    ) -> None:
+        self._opener = opener
+        self.size = size
+        self.replayable = replayable
+        self.progress = progress
+        self.started = False
+        #: Set when the stream itself broke a limit mid-upload (unknown-size sources).
+        self.error: FaceValidationError | None = None
+
+    @property
+    def can_send(self) -> bool:
+        """Whether the body can be sent (again): not yet started, or replayable."""
+        return self.replayable or not self.started
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        self.started = True
+        sent = 0
+        async for chunk in self._opener():
+            if not chunk:
+                continue
+            sent += len(chunk)
+            if sent > check.IMAGE_MAX_BYTES:
+                self.error = FaceValidationError(
+                    "image", "stream is larger than 6 MB, the most the service accepts"
+                )
+                raise self.error
+            yield bytes(chunk)
+            if self.progress is not None:
+                self.progress(sent, self.size)
+
+
+def image_request(
+    image: ImageInput, progress: ProgressCallback | None = None
+) -> tuple[str | None, ImageUpload | None]:
+    """Classify an image argument: (url, None) for a URL, (None, upload) otherwise."""
+    if isinstance(image, (str, yarl.URL)):
+        return _image_url(str(image)), None
+    if isinstance(image, (bytes, bytearray, memoryview)):
+        data = bytes(image)
+        check.image_size(len(data))
+        return None, ImageUpload(
+            lambda: _iter_bytes(data), size=len(data), replayable=True, progress=progress
+        )
+    if isinstance(image, os.PathLike):
+        path = os.fspath(image)
+        try:
+            size = os.stat(path).st_size
+        except OSError as exc:
+            raise FaceValidationError("image", f"cannot read {path!r}: {exc.strerror}") from None
+        check.image_size(size)
+        return None, ImageUpload(
+            lambda: _iter_path(path), size=size, replayable=True, progress=progress
+        )
+    if isinstance(image, AsyncIterable):
+        return None, ImageUpload(
+            lambda: _iter_async(image), size=None, replayable=False, progress=progress
+        )
+    if hasattr(image, "read"):
+        return None, _file_upload(image, progress)
+    raise FaceValidationError(
+        "image",
+        "expected bytes, a pathlib.Path, a binary file, an async byte iterator or an "
+        f"http(s) URL, got {type(image).__name__}",
+    )
+
+
+def _image_url(url: str) -> str:
+    parsed = yarl.URL(url)
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise FaceValidationError(
+            "image",
+            "a str image must be an http(s) URL; pass a pathlib.Path for a file on disk",
+        )
+    return url
+
+
+def _file_upload(file: Any, progress: ProgressCallback | None) -> ImageUpload:
+    if isinstance(file, io.TextIOBase):
+        raise FaceValidationError("image", "file must be opened in binary mode ('rb')")
+    seekable = bool(getattr(file, "seekable", lambda: False)())
+    size: int | None = None
+    start = 0
+    if seekable:
+        start = file.tell()
+        end = file.seek(0, io.SEEK_END)
+        file.seek(start)
+        size = end - start
+        check.image_size(size)
+
+    def opener() -> AsyncIterator[bytes]:
+        if seekable:
+            file.seek(start)
+        return _iter_file(file)
+
+    return ImageUpload(opener, size=size, replayable=seekable, progress=progress)
+
+
+async def _iter_bytes(data: bytes) -> AsyncIterator[bytes]:
+    view = memoryview(data)
+    for offset in range(0, len(data), CHUNK_SIZE):
+        yield bytes(view[offset : offset + CHUNK_SIZE])
+
+
+async def _iter_path(path: str) -> AsyncIterator[bytes]:
+    async with await anyio.open_file(path, "rb") as handle:
+        while chunk := await handle.read(CHUNK_SIZE):
+            yield chunk
+
+
+async def _iter_file(file: Any) -> AsyncIterator[bytes]:
+    # Real files block on read; in-memory ones do not, so only the former go to a thread.
+    in_memory = isinstance(file, io.BytesIO)
+    while True:
+        chunk = (
+            file.read(CHUNK_SIZE)
+            if in_memory
+            else await anyio.to_thread.run_sync(file.read, CHUNK_SIZE)
+        )
+        if not chunk:
+            return
+        if not isinstance(chunk, (bytes, bytearray, memoryview)):
+            raise FaceValidationError("image", "file must be opened in binary mode ('rb')")
+        yield bytes(chunk)
+
+
+async def _iter_async(source: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
+    async for chunk in source:
+        if not isinstance(chunk, (bytes, bytearray, memoryview)):
+            raise FaceValidationError("image", "async iterator must yield bytes")
+        yield bytes(chunk)

@@ -1,0 +1,189 @@
+"""The one cattrs converter: snake_case attrs models <-> camelCase JSON on the wire.
+
+Responses tolerate unknown keys, unknown enum values and JSON nulls for optional fields;
+request bodies leave out every field still at its default (None), so only what the caller
+set is sent.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+__all__ = ["FaceEnum", "converter", "parse_datetime", "structure", "to_wire", "wire_name"]
+
+T = TypeVar("T")
+
+# Spellings the service and its specs use for one value ("nonstarted" is the v1.0 spec's
+# typo for "notstarted"; v1.0-preview and later write "notStarted").
+_ALIASES = {"nonstarted": "notstarted"}
+
+
+class FaceEnum(enum.StrEnum):
+    """A string enum that parses case-insensitively and keeps values it does not know.
+
+    An unknown value becomes a pseudo-member carrying the value, so a new service value
+    never breaks parsing and still round-trips unchanged.
+    """
+
+    @classmethod
+    def _missing_(cls, value: object) -> Any:
+        if not isinstance(value, str):
+            return None
+        folded = value.lower()
+        folded = _ALIASES.get(folded, folded)
+        for member in cls:
+            if member.value.lower() == folded:
+                return member
+        pseudo = str.__new__(cls, value)
+        pseudo._name_ = value
+        pseudo._value_ = value
+        return pseudo
+
+
+def wire_name(name: str) -> str:
+    """snake_case -> camelCase ("face_id1" -> "faceId1")."""
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+_LEGACY_DATE = re.compile(
+    r"^(\d{1,2})/(\d{1,2})/(\d{4}) (\d{1,2}):(\d{2}):(\d{2})(?: ?([AP]M))?$", re.I
+)
+
+
+def parse_datetime(value: str) -> datetime:
+    """Parse the service's timestamps into aware datetimes (naive ones are UTC).
+
+    Accepts ISO 8601 with any number of fractional digits and the legacy
+    "1/3/2017 4:11:35 AM" form of the pre-OpenAPI reference.
+    """
+    text = value.strip()
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        match = _LEGACY_DATE.match(text)
+        if not match:
+            raise ValueError(f"not a date-time: {value!r}") from None
+        month, day, year, hour, minute, second = (int(g) for g in match.groups()[:6])
+        meridiem = (match.group(7) or "").upper()
+        if meridiem == "PM" and hour < 12:
+            hour += 12
+        elif meridiem == "AM" and hour == 12:
+            hour = 0
+        parsed = datetime(year, month, day, hour, minute, second)
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _structure_datetime(value: Any, _: type) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if not isinstance(value, str):
+        raise ValueError(f"not a date-time: {value!r}")
+    return parse_datetime(value)
+
+
+def _structure_enum(value: Any, cls: type[FaceEnum]) -> FaceEnum:
+    return cls(value if isinstance(value, str) else str(value))
+
+
+def _unstructure_enum(value: FaceEnum) -> str:
+    return str(value.value)
+
+
+def _structure_str(value: Any, _: type) -> str:
+    # JSON numbers and booleans are not strings; accepting them silently hides a bad reply.
+    if not isinstance(value, str):
+        raise ValueError(f"expected a string, got {type(value).__name__}")
+    return value
+
+
+def _structure_float(value: Any, _: type) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"expected a number, got {type(value).__name__}")
+    return float(value)
+
+
+def _structure_int(value: Any, _: type) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        raise ValueError(f"expected an integer, got {type(value).__name__}")
+    return value
+
+
+def _structure_bool(value: Any, _: type) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected a boolean, got {type(value).__name__}")
+    return value
+
+
+def _is_exactly(target: type) -> Callable[[Any], bool]:
+    return lambda candidate: candidate is target
+
+
+def _rename_map(cls: type) -> dict[str, Any]:
+    return {
+        field.name: override(rename=field.metadata.get("wire", wire_name(field.name)))
+        for field in attrs.fields(cls)
+    }
+
+
+def _make_converter() -> cattrs.Converter:
+    conv = cattrs.Converter()
+    conv.register_structure_hook(datetime, _structure_datetime)
+    conv.register_unstructure_hook(datetime, lambda d: d.isoformat())
+    # Exact-type predicates: a class-based hook for str would also catch the str enums.
+    for exact, hook in (
+        (str, _structure_str),
+        (float, _structure_float),
+        (int, _structure_int),
+        (bool, _structure_bool),
+    ):
+        conv.register_structure_hook_func(_is_exactly(exact), hook)
+    conv.register_structure_hook(FaceEnum, _structure_enum)
+    conv.register_unstructure_hook(FaceEnum, _unstructure_enum)
+
+    def structure_factory(cls: type) -> Any:
+        inner: Any = make_dict_structure_fn(cls, conv, **_rename_map(cls))
+        optional = {
+            field.metadata.get("wire", wire_name(field.name))
+            for field in attrs.fields(cls)
+            if field.default is not attrs.NOTHING
+        }
+
+        def structure_model(data: Any, target: type) -> Any:
+            if not isinstance(data, dict):
+                raise ValueError(f"expected a JSON object for {cls.__name__}")
+            # A JSON null for an optional field means "absent"; let the default apply.
+            cleaned = {k: v for k, v in data.items() if not (v is None and k in optional)}
+            return inner(cleaned, target)
+
+        return structure_model
+
+    def unstructure_factory(cls: type) -> Any:
+        return make_dict_unstructure_fn(cls, conv, _cattrs_omit_if_default=True, **_rename_map(cls))
+
+    conv.register_structure_hook_factory(attrs.has, structure_factory)
+    conv.register_unstructure_hook_factory(attrs.has, unstructure_factory)
+    return conv
+
+
+converter = _make_converter()
+
+
+def structure(data: Any, cls: type[T]) -> T:
+    """Parse wire JSON into a model (raises cattrs errors on a malformed reply)."""
+    return converter.structure(data, cls)
+
+
+def to_wire(obj: Any) -> Any:
+    """Unstructure a model into wire JSON, leaving out fields at their default."""
+    return converter.unstructure(obj)

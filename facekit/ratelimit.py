@@ -1,0 +1,89 @@
+"""A fair client-side rate limiter with a gate that closes for everyone after a 429."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import anyio
+
+__all__ = ["RateLimiter"]
+
+
+class RateLimiter:
+    """Spaces requests to `rate` per second, first come first served, bursts up to `burst`.
+
+    Each caller reserves the next free slot when it arrives (generic cell rate algorithm),
+    so waiters are served in arrival order without a queue. After a 429, `pause(seconds)`
+    closes the gate: everyone waits until the service's Retry-After has passed. One limiter
+    may be shared by any number of clients on one event loop.
+    """
+
+    #: Face S0 tier: 10 transactions per second.
+    S0_RATE = 10.0
+    #: Face F0 (free) tier: 20 transactions per minute.
+    F0_RATE = 20.0 / 60.0
+
+    def __init__(
+        self,
+        rate: float = S0_RATE,
+        *,
+        burst: int = 1,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        if not rate > 0:
+            raise ValueError("rate must be positive (requests per second)")
+        if burst < 1:
+            raise ValueError("burst must be at least 1")
+        self._interval = 1.0 / rate
+        self._tolerance = (burst - 1) * self._interval
+        self._clock = clock or anyio.current_time
+        self._theoretical_arrival = float("-inf")
+        self._gate_open_at = float("-inf")
+        self.rate = rate
+        self.burst = burst
+
+    @classmethod
+    def for_tier(cls, tier: str) -> RateLimiter:
+        """A limiter at the documented rate of a Face pricing tier ("F0" or "S0")."""
+        rates = {"F0": cls.F0_RATE, "S0": cls.S0_RATE}
+        try:
+            return cls(rates[tier.upper()])
+        except KeyError:
+            raise ValueError(f"unknown tier {tier!r}; expected one of {sorted(rates)}") from None
+
+    def reserve(self, now: float) -> float:
+        """Take the next slot; return how long after `now` it starts."""
+        arrival = max(self._theoretical_arrival, now)
+        start = max(now, arrival - self._tolerance)
+        self._theoretical_arrival = arrival + self._interval
+        return start - now
+
+    def pause(self, seconds: float) -> None:
+        """Close the gate for `seconds` (a 429's Retry-After); pauses every caller."""
+        until = self._clock() + max(seconds, 0.0)
+        if until > self._gate_open_at:
+            self._gate_open_at = until
+            # Slots reserved before the 429 are void; restart spacing when the gate opens.
+            self._theoretical_arrival = max(self._theoretical_arrival, until)
+
+    @property
+    def paused_for(self) -> float:
+        """Seconds until the gate opens (0 when open)."""
+        return max(self._gate_open_at - self._clock(), 0.0)
+
+    async def acquire(self) -> None:
+        """Wait for the gate and for this caller's slot."""
+        while True:
+            gate = self.paused_for
+            if gate > 0:
+                await anyio.sleep(gate)
+                continue
+            wait = self.reserve(self._clock())
+            if wait > 0:
+                await anyio.sleep(wait)
+            # A 429 seen by someone else while we slept voids our slot: wait and re-reserve.
+            if self.paused_for == 0:
+                return
+
+    def __repr__(self) -> str:
+        return f"RateLimiter(rate={self.rate:g}/s, burst={self.burst})"

@@ -1,0 +1,19 @@
+"""One module per REST resource; each method is a few lines over the session."""
+
+from .face import FaceOperations
+from .face_lists import FaceLists
+from .large_face_lists import LargeFaceLists
+from .large_person_groups import LargePersonGroupPersons, LargePersonGroups
+from .person_groups import PersonGroupPersons, PersonGroups
+from .snapshots import Snapshots
+
+__all__ = [
+    "FaceLists",
+    "FaceOperations",
+    "LargeFaceLists",
+    "LargePersonGroupPersons",
+    "LargePersonGroups",
+    "PersonGroupPersons",
+    "PersonGroups",
+    "Snapshots",
+]

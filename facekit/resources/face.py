@@ -1,0 +1,214 @@
+"""Face operations: detect, find similar, group, identify, verify (Face_*)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Unpack
+
+from .. import _validation as check
+from ..images import ImageInput, ProgressCallback, image_request
+from ..models import DetectedFace, GroupResult, IdentifyResult, SimilarFace, VerifyResult
+from ..models.requests import (
+    FindSimilarBody,
+    GroupBody,
+    IdentifyBody,
+    ImageUrlBody,
+    VerifyFaceToFaceBody,
+    VerifyFaceToPersonBody,
+)
+from ..session import CallOptions
+
+if TYPE_CHECKING:
+    from ..session import FaceSession
+
+__all__ = ["FaceOperations"]
+
+MATCH_MODES = ("matchPerson", "matchFace")
+
+
+class FaceOperations:
+    """The Face_* operations; FaceClient offers them as its own methods.
+
+    All of them only read state, so facekit retries them freely.
+    """
+
+    _session: FaceSession
+
+    async def detect(
+        self,
+        image: ImageInput,
+        *,
+        return_face_id: bool | None = None,
+        return_face_landmarks: bool | None = None,
+        return_face_attributes: Sequence[str] | None = None,
+        recognition_model: str | None = None,
+        return_recognition_model: bool | None = None,
+        detection_model: str | None = None,
+        face_id_time_to_live: int | None = None,
+        progress: ProgressCallback | None = None,
+        **options: Unpack[CallOptions],
+    ) -> list[DetectedFace]:
+        """Detect faces in an image or at a URL, largest first (at most 100).
+
+        Parameters left at None are not sent, so the service's defaults apply.
+        """
+        detection = check.model_name("detection_model", detection_model)
+        check.landmarks_allowed(return_face_landmarks, detection)
+        params = {
+            "returnFaceId": return_face_id,
+            "returnFaceLandmarks": return_face_landmarks,
+            "returnFaceAttributes": check.face_attributes(return_face_attributes, detection),
+            "recognitionModel": check.model_name("recognition_model", recognition_model),
+            "returnRecognitionModel": return_recognition_model,
+            "detectionModel": detection,
+            "faceIdTimeToLive": check.int_range(
+                "face_id_time_to_live", face_id_time_to_live, 60, 86400
+            ),
+        }
+        url, upload = image_request(image, progress)
+        return await self._session.call(
+            "POST",
+            ["detect"],
+            params=params,
+            json=ImageUrlBody(url=url) if url is not None else None,
+            upload=upload,
+            idempotent=True,
+            result=list[DetectedFace],
+            options=options,
+        )
+
+    async def find_similar(
+        self,
+        face_id: str,
+        *,
+        face_ids: Sequence[str] | None = None,
+        face_list_id: str | None = None,
+        large_face_list_id: str | None = None,
+        max_num_of_candidates_returned: int | None = None,
+        mode: str | None = None,
+        **options: Unpack[CallOptions],
+    ) -> list[SimilarFace]:
+        """Faces similar to `face_id` among exactly one of face_ids, a face list or a large one."""
+        check.exactly_one(
+            face_ids=face_ids, face_list_id=face_list_id, large_face_list_id=large_face_list_id
+        )
+        body = FindSimilarBody(
+            face_id=check.uuid_id("face_id", face_id),
+            face_ids=(
+                check.uuid_list("face_ids", face_ids, min_items=1, max_items=1000)
+                if face_ids is not None
+                else None
+            ),
+            face_list_id=(
+                check.container_id("face_list_id", face_list_id) if face_list_id else None
+            ),
+            large_face_list_id=(
+                check.container_id("large_face_list_id", large_face_list_id)
+                if large_face_list_id
+                else None
+            ),
+            max_num_of_candidates_returned=check.int_range(
+                "max_num_of_candidates_returned", max_num_of_candidates_returned, 1, 1000
+            ),
+            mode=check.choice("mode", mode, MATCH_MODES),
+        )
+        return await self._session.call(
+            "POST",
+            ["findsimilars"],
+            json=body,
+            idempotent=True,
+            result=list[SimilarFace],
+            options=options,
+        )
+
+    async def group(self, face_ids: Sequence[str], **options: Unpack[CallOptions]) -> GroupResult:
+        """Partition 2..1000 faces into groups of the same person."""
+        body = GroupBody(
+            face_ids=check.uuid_list("face_ids", face_ids, min_items=2, max_items=1000)
+        )
+        return await self._session.call(
+            "POST", ["group"], json=body, idempotent=True, result=GroupResult, options=options
+        )
+
+    async def identify(
+        self,
+        face_ids: Sequence[str],
+        *,
+        person_group_id: str | None = None,
+        large_person_group_id: str | None = None,
+        max_num_of_candidates_returned: int | None = None,
+        confidence_threshold: float | None = None,
+        **options: Unpack[CallOptions],
+    ) -> list[IdentifyResult]:
+        """Who each of 1..10 faces is, in exactly one trained (large) person group."""
+        check.exactly_one(
+            person_group_id=person_group_id, large_person_group_id=large_person_group_id
+        )
+        body = IdentifyBody(
+            face_ids=check.uuid_list("face_ids", face_ids, min_items=1, max_items=10),
+            person_group_id=(
+                check.container_id("person_group_id", person_group_id)
+                if person_group_id is not None
+                else None
+            ),
+            large_person_group_id=(
+                check.container_id("large_person_group_id", large_person_group_id)
+                if large_person_group_id is not None
+                else None
+            ),
+            max_num_of_candidates_returned=check.int_range(
+                "max_num_of_candidates_returned", max_num_of_candidates_returned, 1, 100
+            ),
+            confidence_threshold=check.unit_interval("confidence_threshold", confidence_threshold),
+        )
+        return await self._session.call(
+            "POST",
+            ["identify"],
+            json=body,
+            idempotent=True,
+            result=list[IdentifyResult],
+            options=options,
+        )
+
+    async def verify_face_to_face(
+        self, face_id1: str, face_id2: str, **options: Unpack[CallOptions]
+    ) -> VerifyResult:
+        """Whether two detected faces belong to the same person."""
+        body = VerifyFaceToFaceBody(
+            face_id1=check.uuid_id("face_id1", face_id1),
+            face_id2=check.uuid_id("face_id2", face_id2),
+        )
+        return await self._session.call(
+            "POST", ["verify"], json=body, idempotent=True, result=VerifyResult, options=options
+        )
+
+    async def verify_face_to_person(
+        self,
+        face_id: str,
+        person_id: str,
+        *,
+        person_group_id: str | None = None,
+        large_person_group_id: str | None = None,
+        **options: Unpack[CallOptions],
+    ) -> VerifyResult:
+        """Whether a detected face belongs to a person of exactly one (large) person group."""
+        check.exactly_one(
+            person_group_id=person_group_id, large_person_group_id=large_person_group_id
+        )
+        body = VerifyFaceToPersonBody(
+            face_id=check.uuid_id("face_id", face_id),
+            person_id=check.uuid_id("person_id", person_id),
+            person_group_id=(
+                check.container_id("person_group_id", person_group_id)
+                if person_group_id is not None
+                else None
+            ),
+            large_person_group_id=(
+                check.container_id("large_person_group_id", large_person_group_id)
+                if large_person_group_id is not None
+                else None
+            ),
+        )
+        return await self._session.call(
+            "POST", ["verify"], json=body, idempotent=True, result=VerifyResult, options=options
+        )

@@ -1,0 +1,124 @@
+"""LargeFaceList operations (/largefacelists): up to 1,000,000 faces, trained."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from typing import Unpack
+
+from .. import _validation as check
+from ..images import ImageInput, ProgressCallback
+from ..models import LargeFaceList, PersistedFace
+from ..models.requests import UpdateFaceBody
+from ..paging import AsyncPager
+from ..session import CallOptions
+from ._base import add_face
+from ._containers import PagedContainerOperations, TrainingOperations, _start
+
+__all__ = ["LargeFaceLists"]
+
+
+class LargeFaceLists(PagedContainerOperations[LargeFaceList], TrainingOperations):
+    """Large face lists for find-similar (LargeFaceList_*)."""
+
+    _collection = "largefacelists"
+    _id_parameter = "large_face_list_id"
+    _model = LargeFaceList
+
+    def _face_path(self, large_face_list_id: str, persisted_face_id: str) -> list[str]:
+        return self._path(
+            large_face_list_id,
+            "persistedfaces",
+            check.uuid_id("persisted_face_id", persisted_face_id),
+        )
+
+    async def add_face(
+        self,
+        large_face_list_id: str,
+        image: ImageInput,
+        *,
+        user_data: str | None = None,
+        target_face: Sequence[int] | None = None,
+        detection_model: str | None = None,
+        progress: ProgressCallback | None = None,
+        **options: Unpack[CallOptions],
+    ) -> PersistedFace:
+        """Add one face from an image or a URL."""
+        return await add_face(
+            self._session,
+            self._path(large_face_list_id, "persistedfaces"),
+            image,
+            user_data=user_data,
+            target_face=target_face,
+            detection_model=detection_model,
+            progress=progress,
+            options=options,
+        )
+
+    def list_faces(
+        self,
+        large_face_list_id: str,
+        *,
+        start: str | None = None,
+        top: int | None = None,
+        **options: Unpack[CallOptions],
+    ) -> AsyncPager[PersistedFace]:
+        """The list's faces sorted by persisted face id; iterate with `async for`."""
+        path = self._path(large_face_list_id, "persistedfaces")
+        start = _start(start)
+        check.int_range("top", top, 1, 1000)
+
+        async def fetch(
+            page_start: str | None, page_top: int | None
+        ) -> builtins.list[PersistedFace]:
+            return await self._session.call(
+                "GET",
+                path,
+                params={"start": page_start, "top": page_top},
+                idempotent=True,
+                result=builtins.list[PersistedFace],
+                options=options,
+            )
+
+        return AsyncPager(fetch, lambda face: face.persisted_face_id, start=start, top=top)
+
+    async def get_face(
+        self, large_face_list_id: str, persisted_face_id: str, **options: Unpack[CallOptions]
+    ) -> PersistedFace:
+        return await self._session.call(
+            "GET",
+            self._face_path(large_face_list_id, persisted_face_id),
+            idempotent=True,
+            result=PersistedFace,
+            options=options,
+        )
+
+    async def update_face(
+        self,
+        large_face_list_id: str,
+        persisted_face_id: str,
+        *,
+        user_data: str,
+        **options: Unpack[CallOptions],
+    ) -> None:
+        """Replace the face's user data (at most 1 KB; "" clears it)."""
+        body = UpdateFaceBody(
+            user_data=check.user_data("user_data", user_data, limit=check.FACE_USER_DATA_MAX)
+        )
+        await self._session.call(
+            "PATCH",
+            self._face_path(large_face_list_id, persisted_face_id),
+            json=body,
+            idempotent=True,
+            options=options,
+        )
+
+    async def delete_face(
+        self, large_face_list_id: str, persisted_face_id: str, **options: Unpack[CallOptions]
+    ) -> None:
+        await self._session.call(
+            "DELETE",
+            self._face_path(large_face_list_id, persisted_face_id),
+            idempotent=False,
+            options=options,
+        )

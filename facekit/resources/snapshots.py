@@ -1,0 +1,164 @@
+"""Snapshot operations (/snapshots, /operations): copy a group or list to other subscriptions."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from typing import Unpack
+
+from .. import _validation as check
+from ..errors import FaceResponseError, FaceValidationError
+from ..models import OperationLocation, OperationStatus, Snapshot
+from ..models.requests import ApplySnapshotBody, TakeSnapshotBody, UpdateSnapshotBody
+from ..session import CallOptions, RawResponse
+from ._base import Resource
+
+__all__ = ["Snapshots"]
+
+SNAPSHOT_TYPES = ("FaceList", "LargeFaceList", "LargePersonGroup", "PersonGroup")
+APPLY_MODES = ("CreateNew",)
+
+
+class Snapshots(Resource):
+    """Take, apply and manage snapshots (Snapshot_*)."""
+
+    async def take(
+        self,
+        type: str,
+        object_id: str,
+        apply_scope: Sequence[str],
+        *,
+        user_data: str | None = None,
+        **options: Unpack[CallOptions],
+    ) -> OperationLocation:
+        """Queue a snapshot of a group or list; follow the returned operation to its end."""
+        body = TakeSnapshotBody(
+            type=check.choice("type", type, SNAPSHOT_TYPES),  # type: ignore[arg-type]
+            object_id=check.container_id("object_id", object_id),
+            apply_scope=check.uuid_list("apply_scope", apply_scope, min_items=1, max_items=None),
+            user_data=check.user_data("user_data", user_data),
+        )
+        response = await self._session.send(
+            "POST",
+            self._session.url_for(["snapshots"]),
+            json=body,
+            idempotent=False,
+            options=options,
+        )
+        return _operation_location(response)
+
+    async def list(
+        self,
+        *,
+        type: str | None = None,
+        apply_scope: Sequence[str] | None = None,
+        **options: Unpack[CallOptions],
+    ) -> builtins.list[Snapshot]:
+        """Snapshots of this account, optionally filtered by type and apply scope."""
+        scope = (
+            check.uuid_list("apply_scope", apply_scope, min_items=1, max_items=None)
+            if apply_scope is not None
+            else None
+        )
+        return await self._session.call(
+            "GET",
+            ["snapshots"],
+            params={
+                "type": check.choice("type", type, SNAPSHOT_TYPES),
+                "applyScope": ",".join(scope) if scope else None,
+            },
+            idempotent=True,
+            result=builtins.list[Snapshot],
+            options=options,
+        )
+
+    async def get(self, snapshot_id: str, **options: Unpack[CallOptions]) -> Snapshot:
+        return await self._session.call(
+            "GET",
+            ["snapshots", check.uuid_id("snapshot_id", snapshot_id)],
+            idempotent=True,
+            result=Snapshot,
+            options=options,
+        )
+
+    async def update(
+        self,
+        snapshot_id: str,
+        *,
+        apply_scope: Sequence[str] | None = None,
+        user_data: str | None = None,
+        **options: Unpack[CallOptions],
+    ) -> None:
+        """Change who may apply the snapshot and/or its user data."""
+        body = UpdateSnapshotBody(
+            apply_scope=(
+                check.uuid_list("apply_scope", apply_scope, min_items=1, max_items=None)
+                if apply_scope is not None
+                else None
+            ),
+            user_data=check.user_data("user_data", user_data),
+        )
+        if body.apply_scope is None and body.user_data is None:
+            raise FaceValidationError("apply_scope/user_data", "give at least one")
+        await self._session.call(
+            "PATCH",
+            ["snapshots", check.uuid_id("snapshot_id", snapshot_id)],
+            json=body,
+            idempotent=True,
+            options=options,
+        )
+
+    async def delete(self, snapshot_id: str, **options: Unpack[CallOptions]) -> None:
+        await self._session.call(
+            "DELETE",
+            ["snapshots", check.uuid_id("snapshot_id", snapshot_id)],
+            idempotent=False,
+            options=options,
+        )
+
+    async def apply(
+        self,
+        snapshot_id: str,
+        object_id: str,
+        *,
+        mode: str | None = None,
+        **options: Unpack[CallOptions],
+    ) -> OperationLocation:
+        """Queue creating `object_id` from the snapshot (mode CreateNew: it must not exist)."""
+        body = ApplySnapshotBody(
+            object_id=check.container_id("object_id", object_id),
+            mode=check.choice("mode", mode, APPLY_MODES),
+        )
+        path = ["snapshots", check.uuid_id("snapshot_id", snapshot_id), "apply"]
+        response = await self._session.send(
+            "POST",
+            self._session.url_for(path),
+            json=body,
+            idempotent=False,
+            options=options,
+        )
+        return _operation_location(response)
+
+    async def get_operation_status(
+        self, operation_id: str, **options: Unpack[CallOptions]
+    ) -> OperationStatus:
+        """Status of a take or apply operation."""
+        return await self._session.call(
+            "GET",
+            ["operations", check.uuid_id("operation_id", operation_id)],
+            idempotent=True,
+            result=OperationStatus,
+            options=options,
+        )
+
+
+def _operation_location(response: RawResponse) -> OperationLocation:
+    location = response.headers.get("Operation-Location")
+    operation_id = OperationStatus.id_from_location(location) if location else None
+    if location is None or operation_id is None:
+        raise FaceResponseError(
+            "the service accepted the operation but sent no usable Operation-Location header",
+            status=response.status,
+            request_id=response.request_id,
+        )
+    return OperationLocation(location=location, operation_id=operation_id)
