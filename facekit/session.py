@@ -17,6 +17,7 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, TypedDict, TypeVar, overload
+from urllib.parse import quote
 
 import aiohttp
 import attrs
@@ -238,13 +239,11 @@ class FaceSession:
 
     def url_for(self, path: Sequence[str]) -> yarl.URL:
         """The URL of a path under the API base; each segment is escaped on its own."""
-        url = self.base_url
         for segment in path:
-            # Every segment is one path element: '/', '?', '#', '..' cannot change the path.
             if segment in ("", ".", ".."):
                 raise FaceValidationError("path", f"invalid path segment {segment!r}")
-            url = url / segment
-        return url
+        # Each segment is escaped whole, so '/', '?' or '#' in an id can never change the path.
+        return self.base_url.joinpath(*(quote(s, safe="") for s in path), encoded=True)
 
     def resolve_location(self, location: str) -> yarl.URL:
         """Resolve an Operation-Location under the API base; refuse other hosts.

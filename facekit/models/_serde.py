@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -125,10 +124,6 @@ def _structure_bool(value: Any, _: type) -> bool:
     return value
 
 
-def _is_exactly(target: type) -> Callable[[Any], bool]:
-    return lambda candidate: candidate is target
-
-
 def _rename_map(cls: type) -> dict[str, Any]:
     return {
         field.name: override(rename=field.metadata.get("wire", wire_name(field.name)))
@@ -140,14 +135,12 @@ def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter()
     conv.register_structure_hook(datetime, _structure_datetime)
     conv.register_unstructure_hook(datetime, lambda d: d.isoformat())
-    # Exact-type predicates: a class-based hook for str would also catch the str enums.
-    for exact, hook in (
-        (str, _structure_str),
-        (float, _structure_float),
-        (int, _structure_int),
-        (bool, _structure_bool),
-    ):
-        conv.register_structure_hook_func(_is_exactly(exact), hook)
+    # Strict primitives: cattrs would turn 5 into "5"; a reply with wrong types is malformed.
+    # Class-based hooks dispatch on the most specific class, so FaceEnum (a str) keeps its own.
+    conv.register_structure_hook(str, _structure_str)
+    conv.register_structure_hook(float, _structure_float)
+    conv.register_structure_hook(int, _structure_int)
+    conv.register_structure_hook(bool, _structure_bool)
     conv.register_structure_hook(FaceEnum, _structure_enum)
     conv.register_unstructure_hook(FaceEnum, _unstructure_enum)
 

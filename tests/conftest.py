@@ -1,0 +1,40 @@
+"""Shared fixtures: a client wired for fast tests, and aioresponses."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from aioresponses import aioresponses
+
+from facekit import FaceClient, KeyCredential, RateLimiter, RetryPolicy
+
+ENDPOINT = "https://westus.api.cognitive.microsoft.com"
+BASE = f"{ENDPOINT}/face/v1.0"
+# Looks like a real key so that a leak in any log line, repr or message is caught by search.
+KEY = "f00dfacef00dfacef00dfacef00dface"
+
+#: Retries without real waiting, so retry tests stay fast.
+FAST_RETRY = RetryPolicy(max_retries=3, backoff_base=0.001, backoff_max=0.004, max_retry_after=5)
+
+
+def image_bytes(size: int = 2048, seed: int = 7) -> bytes:
+    """Opaque bytes of a given size, large enough for the 1 KB minimum by default."""
+    return bytes((seed + i * 31) % 256 for i in range(size))
+
+
+@pytest.fixture
+def mocked() -> Iterator[aioresponses]:
+    with aioresponses() as mock:
+        yield mock
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[FaceClient]:
+    async with FaceClient(
+        ENDPOINT,
+        KeyCredential(KEY),
+        retry_policy=FAST_RETRY,
+        rate_limiter=RateLimiter(10_000, burst=10_000),
+    ) as face:
+        yield face

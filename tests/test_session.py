@@ -1,0 +1,455 @@
+"""The core session: retries by idempotency, safety of the key, options, raw access, cleanup."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from aioresponses import aioresponses
+
+from facekit import (
+    AuthenticationError,
+    FaceClient,
+    FaceConnectionError,
+    FaceResponseError,
+    FaceTimeoutError,
+    FaceValidationError,
+    KeyCredential,
+    NotFoundError,
+    RateLimiter,
+    RateLimitError,
+    ServerError,
+)
+
+from .conftest import BASE, ENDPOINT, FAST_RETRY, KEY, image_bytes
+
+PERSON_ID = "25985303-c537-4467-b41d-bdb45cd95ca1"
+GROUP_URL = f"{BASE}/persongroups/family"
+ADD_FACE_URL = re.compile(
+    rf"{re.escape(BASE)}/persongroups/family/persons/{PERSON_ID}/persistedfaces.*"
+)
+FACE = {"persistedFaceId": "015839fb-fbd9-4f79-ace9-7675fc2f1dd9"}
+GROUP = {"personGroupId": "family", "name": "Family"}
+
+
+def _sent(mocked: aioresponses, method: str = "GET") -> list[Any]:
+    return [
+        call for (verb, _), calls in mocked.requests.items() if verb == method for call in calls
+    ]
+
+
+def _connector_error() -> aiohttp.ClientConnectorError:
+    key = aiohttp.client_reqrep.ConnectionKey(
+        "westus.api.cognitive.microsoft.com", 443, True, True, None, None, None
+    )
+    return aiohttp.ClientConnectorError(key, ConnectionRefusedError(111, "Connection refused"))
+
+
+# -- retries by idempotency -----------------------------------------------------------------
+
+
+async def test_a_read_is_retried_after_a_server_error(
+    client: FaceClient, mocked: aioresponses
+) -> None:
+    mocked.get(
+        GROUP_URL, status=503, payload={"error": {"code": "ServiceUnavailable", "message": "busy"}}
+    )
+    mocked.get(GROUP_URL, payload=GROUP)
+    with client.capture_responses() as responses:
+        group = await client.person_groups.get("family")
+    assert group.name == "Family"
+    assert responses[-1].attempts == 2
+
+
+async def test_retries_keep_one_client_request_id(client: FaceClient, mocked: aioresponses) -> None:
+    mocked.get(GROUP_URL, status=500)
+    mocked.get(GROUP_URL, payload=GROUP)
+    await client.person_groups.get("family")
+    ids = {call.kwargs["headers"]["x-ms-client-request-id"] for call in _sent(mocked)}
+    assert len(_sent(mocked)) == 2
+    assert len(ids) == 1
+
+
+async def test_adding_a_face_is_not_retried_after_a_server_error(
+    client: FaceClient, mocked: aioresponses
+) -> None:
+    mocked.post(
+        ADD_FACE_URL, status=500, payload={"error": {"code": "InternalError", "message": "x"}}
+    )
+    with pytest.raises(ServerError) as caught:
+        await client.person_groups.persons.add_face("family", PERSON_ID, image_bytes())
+    assert caught.value.possibly_applied
+    assert "may have taken effect" in str(caught.value)
+    assert len(_sent(mocked, "POST")) == 1
+
+
+async def test_adding_a_face_is_not_retried_after_a_broken_connection(
+    client: FaceClient, mocked: aioresponses
+) -> None:
+    mocked.post(ADD_FACE_URL, exception=aiohttp.ServerDisconnectedError())
+    with pytest.raises(FaceConnectionError) as caught:
+        await client.person_groups.persons.add_face("family", PERSON_ID, image_bytes())
+    assert caught.value.possibly_applied
+    assert len(_sent(mocked, "POST")) == 1
+
+
+async def test_adding_a_face_is_retried_after_429(client: FaceClient, mocked: aioresponses) -> None:
+    mocked.post(
+        ADD_FACE_URL,
+        status=429,
+        headers={"Retry-After": "0"},
+        payload={"error": {"statusCode": 429, "message": "Rate limit is exceeded."}},
+    )
+    mocked.post(ADD_FACE_URL, payload=FACE)
+    face = await client.person_groups.persons.add_face("family", PERSON_ID, image_bytes())
+    assert face.persisted_face_id == FACE["persistedFaceId"]
+    assert len(_sent(mocked, "POST")) == 2
+
+
+async def test_adding_a_face_is_retried_when_the_connection_was_refused(
+    client: FaceClient, mocked: aioresponses
+) -> None:
+    mocked.post(ADD_FACE_URL, exception=_connector_error())
+    mocked.post(ADD_FACE_URL, payload=FACE)
+    face = await client.person_groups.persons.add_face("family", PERSON_ID, image_bytes())
+    assert face.persisted_face_id == FACE["persistedFaceId"]
+
+
+async def test_a_concurrent_operation_conflict_is_retried_even_for_writes(
+    client: FaceClient, mocked: aioresponses
+) -> None:
+    conflict = {"error": {"code": "ConcurrentOperationConflict", "message": "try later"}}
+    mocked.post(ADD_FACE_URL, status=409, payload=conflict)
+    mocked.post(ADD_FACE_URL, payload=FACE)
+    await client.person_groups.persons.add_face("family", PERSON_ID, image_bytes())
+    assert len(_sent(mocked, "POST")) == 2
+
+
+async def test_a_read_is_retried_after_a_broken_connection(
+    client: FaceClient, mocked: aioresponses
+) -> None:
+    mocked.get(GROUP_URL, exception=aiohttp.ServerDisconnectedError())
+    mocked.get(GROUP_URL, payload=GROUP)
+    assert (await client.person_groups.get("family")).person_group_id == "family"
+
+
+async def test_a_timeout_surfaces_as_face_timeout_error_after_retries(
+    client: FaceClient, mocked: aioresponses
+) -> None:
+    mocked.get(GROUP_URL, exception=TimeoutError(), repeat=True)
+    with pytest.raises(FaceTimeoutError):
+        await client.person_groups.get("family")
+    assert len(_sent(mocked)) == 1 + FAST_RETRY.max_retries
+
+
+async def test_max_retries_per_call_overrides_the_client(
+    client: FaceClient, mocked: aioresponses
+) -> None:
+    mocked.get(GROUP_URL, status=503, repeat=True)
+    with pytest.raises(ServerError):
+        await client.person_groups.get("family", max_retries=0)
+    assert len(_sent(mocked)) == 1
+
+
+async def test_a_retry_after_beyond_the_cap_surfaces_at_once(
+    client: FaceClient, mocked: aioresponses
+) -> None:
+    mocked.get(GROUP_URL, status=429, headers={"Retry-After": "3600"})
+    with pytest.raises(RateLimitError) as caught:
+        await client.person_groups.get("family")
+    assert caught.value.retry_after == 3600
+    assert len(_sent(mocked)) == 1
+
+
+async def test_a_not_found_is_not_retried(client: FaceClient, mocked: aioresponses) -> None:
+    mocked.get(
+        GROUP_URL,
+        status=404,
+        headers={"apim-request-id": "abc-123"},
+        payload={
+            "error": {
+                "code": "PersonGroupNotFound",
+                "message": "Person group 'family' is not found.",
+            }
+        },
+    )
+    with pytest.raises(NotFoundError) as caught:
+        await client.person_groups.get("family")
+    assert caught.value.code == "PersonGroupNotFound"
+    assert caught.value.request_id == "abc-123"
+    assert len(_sent(mocked)) == 1
+
+
+# -- malformed replies ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ('{"name": "Family"}', "person_group_id"),
+        ("<html>gateway error</html>", "not JSON"),
+        ("[1, 2]", "PersonGroup"),
+        ('{"personGroupId": 5, "name": "x"}', "person_group_id"),
+        ("", "PersonGroup"),
+    ],
+)
+async def test_a_malformed_reply_is_a_clear_response_error(
+    client: FaceClient, mocked: aioresponses, body: str, fragment: str
+) -> None:
+    mocked.get(GROUP_URL, body=body, headers={"apim-request-id": "r-9"})
+    with pytest.raises(FaceResponseError) as caught:
+        await client.person_groups.get("family")
+    assert fragment in str(caught.value)
+    assert caught.value.request_id == "r-9"
+
+
+async def test_a_take_without_operation_location_is_a_response_error(
+    client: FaceClient, mocked: aioresponses
+) -> None:
+    mocked.post(f"{BASE}/snapshots", status=202)
+    with pytest.raises(FaceResponseError, match="Operation-Location"):
+        await client.snapshots.take("PersonGroup", "family", [PERSON_ID])
+
+
+# -- the key goes to the endpoint's host only ---------------------------------------------------
+
+
+async def test_a_redirect_is_not_followed(client: FaceClient, mocked: aioresponses) -> None:
+    mocked.get(GROUP_URL, status=302, headers={"Location": "https://evil.example.com/steal"})
+    with pytest.raises(FaceResponseError, match="redirect"):
+        await client.person_groups.get("family")
+    assert all(url.host != "evil.example.com" for _, url in mocked.requests)
+
+
+async def test_an_operation_location_on_another_host_is_refused(client: FaceClient) -> None:
+    with pytest.raises(FaceResponseError, match=r"evil\.example\.com"):
+        client._session.resolve_location("https://evil.example.com/operations/x")
+
+
+def test_a_relative_operation_location_resolves_under_the_api_path(client: FaceClient) -> None:
+    url = client._session.resolve_location("/operations/a63a3bdd-a1db-4d05-87b8-dbad6850062a")
+    assert str(url) == f"{BASE}/operations/a63a3bdd-a1db-4d05-87b8-dbad6850062a"
+    absolute = f"{BASE}/operations/a63a3bdd-a1db-4d05-87b8-dbad6850062a"
+    assert str(client._session.resolve_location(absolute)) == absolute
+
+
+async def test_sending_to_another_host_is_refused_before_anything_is_sent(
+    client: FaceClient, mocked: aioresponses
+) -> None:
+    import yarl
+
+    with pytest.raises(FaceValidationError):
+        await client._session.send("GET", yarl.URL("https://evil.example.com/x"), idempotent=True)
+    assert mocked.requests == {}
+
+
+async def test_an_id_cannot_change_the_path(client: FaceClient) -> None:
+    url = client._session.url_for(["persongroups", "a/b?c#d"])
+    assert url.raw_path == "/face/v1.0/persongroups/a%2Fb%3Fc%23d"
+
+
+# -- endpoint and api path -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "https://westus.api.cognitive.microsoft.com",
+        "https://westus.api.cognitive.microsoft.com/",
+        "https://contoso-face.cognitiveservices.azure.com/",
+    ],
+)
+async def test_endpoints_with_or_without_trailing_slash(endpoint: str) -> None:
+    async with FaceClient(endpoint, KeyCredential(KEY)) as face:
+        assert str(face._session.url_for(["detect"])) == endpoint.rstrip("/") + "/face/v1.0/detect"
+
+
+async def test_the_api_path_can_be_set(mocked: aioresponses) -> None:
+    mocked.get(f"{ENDPOINT}/face/v1.0-preview/persongroups/family", payload=GROUP)
+    async with FaceClient(ENDPOINT, KeyCredential(KEY), api_path="/face/v1.0-preview/") as face:
+        await face.person_groups.get("family")
+
+
+# -- per-call options, copies and raw access ------------------------------------------------------
+
+
+async def test_per_call_headers_are_sent(client: FaceClient, mocked: aioresponses) -> None:
+    mocked.get(GROUP_URL, payload=GROUP)
+    await client.person_groups.get("family", headers={"x-trace": "t1"})
+    assert _sent(mocked)[0].kwargs["headers"]["x-trace"] == "t1"
+
+
+async def test_per_call_timeout_reaches_aiohttp(client: FaceClient, mocked: aioresponses) -> None:
+    mocked.get(GROUP_URL, payload=GROUP)
+    await client.person_groups.get("family", timeout=2.5)
+    assert _sent(mocked)[0].kwargs["timeout"].total == 2.5
+
+
+async def test_with_options_shares_connections_and_keeps_the_original(
+    client: FaceClient, mocked: aioresponses
+) -> None:
+    mocked.get(GROUP_URL, payload=GROUP, repeat=True)
+    patient = client.with_options(timeout=120, headers={"x-team": "enroll"}, max_retries=7)
+    await patient.person_groups.get("family")
+    await client.person_groups.get("family")
+    first, second = _sent(mocked)
+    assert first.kwargs["headers"]["x-team"] == "enroll"
+    assert first.kwargs["timeout"].total == 120
+    assert "x-team" not in second.kwargs["headers"]
+    assert patient._session._transport is client._session._transport
+    assert patient.rate_limiter is client.rate_limiter
+    assert patient._session.config.retry.max_retries == 7
+    await patient.aclose()
+    assert not client._session.closed
+
+
+async def test_raw_responses_give_status_headers_and_request_id(
+    client: FaceClient, mocked: aioresponses
+) -> None:
+    mocked.get(GROUP_URL, payload=GROUP, headers={"apim-request-id": "req-42", "x-extra": "1"})
+    with client.capture_responses() as responses:
+        group = await client.person_groups.get("family")
+    assert group.person_group_id == "family"
+    (raw,) = responses
+    assert (raw.status, raw.request_id, raw.headers["x-extra"]) == (200, "req-42", "1")
+    assert raw.client_request_id == _sent(mocked)[0].kwargs["headers"]["x-ms-client-request-id"]
+
+
+async def test_raw_responses_of_concurrent_tasks_stay_apart(
+    client: FaceClient, mocked: aioresponses
+) -> None:
+    mocked.get(GROUP_URL, payload=GROUP, repeat=True)
+
+    async def one() -> int:
+        with client.capture_responses() as responses:
+            await client.person_groups.get("family")
+            await asyncio.sleep(0)
+        return len(responses)
+
+    assert await asyncio.gather(one(), one(), one()) == [1, 1, 1]
+
+
+# -- secrets never show -------------------------------------------------------------------------
+
+
+async def test_no_secret_in_logs_reprs_or_errors(
+    client: FaceClient, mocked: aioresponses, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="facekit")
+    mocked.get(GROUP_URL, status=503)
+    mocked.get(
+        GROUP_URL,
+        status=401,
+        payload={
+            "error": {"code": "401", "message": "Access denied due to invalid subscription key."}
+        },
+    )
+    with pytest.raises(AuthenticationError) as caught:
+        await client.person_groups.get("family")
+    texts = [
+        caplog.text,
+        repr(client),
+        repr(client._session),
+        repr(client._session.credential),
+        str(caught.value),
+        repr(caught.value),
+    ]
+    assert caplog.records, "the retry should have been logged"
+    assert all(KEY not in text for text in texts)
+
+
+async def test_logs_show_method_path_status_and_retries(
+    client: FaceClient, mocked: aioresponses, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="facekit")
+    mocked.get(GROUP_URL, status=503)
+    mocked.get(GROUP_URL, payload=GROUP, headers={"apim-request-id": "req-7"})
+    await client.person_groups.get("family")
+    assert "GET /face/v1.0/persongroups/family -> 503" in caplog.text
+    assert "retrying GET /face/v1.0/persongroups/family" in caplog.text
+    assert "-> 200" in caplog.text
+    assert "req-7" in caplog.text
+
+
+# -- cleanup and cancellation against a real loopback server --------------------------------------
+
+
+@pytest.fixture
+async def slow_server() -> AsyncIterator[TestServer]:
+    release = asyncio.Event()
+
+    async def hang(request: web.Request) -> web.Response:
+        await release.wait()
+        return web.json_response(GROUP)
+
+    app = web.Application()
+    app.router.add_get("/face/v1.0/persongroups/{group}", hang)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        yield server
+    finally:
+        release.set()
+        await server.close()
+
+
+async def test_cancelling_a_caller_leaves_no_task_and_no_open_session(
+    slow_server: TestServer,
+) -> None:
+    before = asyncio.all_tasks()
+    async with FaceClient(
+        f"http://127.0.0.1:{slow_server.port}", KeyCredential(KEY), rate_limiter=RateLimiter(100)
+    ) as face:
+        call = asyncio.create_task(face.person_groups.get("family"))
+        await asyncio.sleep(0.2)
+        call.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await call
+    transport = face._session._transport
+    assert transport.closed
+    assert transport._session is None
+    # The loopback server's own handler task is still waiting; no client-side task may remain.
+    leftover = [t for t in asyncio.all_tasks() - before if "web_protocol" not in repr(t)]
+    assert leftover == []
+
+
+async def test_a_real_timeout_is_reported_as_such(slow_server: TestServer) -> None:
+    async with FaceClient(
+        f"http://127.0.0.1:{slow_server.port}",
+        KeyCredential(KEY),
+        timeout=0.2,
+        max_retries=1,
+        rate_limiter=RateLimiter(100),
+    ) as face:
+        with pytest.raises(FaceTimeoutError):
+            await face.person_groups.get("family")
+
+
+async def test_a_caller_owned_session_stays_open(mocked: aioresponses) -> None:
+    mocked.get(GROUP_URL, payload=GROUP)
+    async with aiohttp.ClientSession() as own:
+        async with FaceClient(ENDPOINT, KeyCredential(KEY), session=own) as face:
+            await face.person_groups.get("family")
+        assert not own.closed
+
+
+async def test_a_closed_client_refuses_to_send(mocked: aioresponses) -> None:
+    face = FaceClient(ENDPOINT, KeyCredential(KEY))
+    await face.aclose()
+    with pytest.raises(Exception, match="closed"):
+        await face.person_groups.get("family")
+    assert mocked.requests == {}
+
+
+async def test_the_connection_cap_reaches_the_connector(mocked: aioresponses) -> None:
+    mocked.get(GROUP_URL, payload=GROUP)
+    async with FaceClient(ENDPOINT, KeyCredential(KEY), max_connections=4) as face:
+        await face.person_groups.get("family")
+        assert face._session._transport.get().connector.limit == 4  # type: ignore[union-attr]
