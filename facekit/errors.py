@@ -45,20 +45,27 @@ class FaceValidationError(FaceError, ValueError):
         self.parameter = parameter
 
 
-class FaceConnectionError(FaceError):
+class _TransportError(FaceError):
+    def __init__(
+        self,
+        message: str,
+        *,
+        possibly_applied: bool = False,
+        client_request_id: str | None = None,
+    ) -> None:
+        if client_request_id:
+            message += f" [client request id {client_request_id}]"
+        super().__init__(message + (_AMBIGUOUS_NOTE if possibly_applied else ""))
+        self.possibly_applied = possibly_applied
+        self.client_request_id = client_request_id
+
+
+class FaceConnectionError(_TransportError):
     """The service could not be reached, or the connection broke mid-request."""
 
-    def __init__(self, message: str, *, possibly_applied: bool = False) -> None:
-        super().__init__(message + (_AMBIGUOUS_NOTE if possibly_applied else ""))
-        self.possibly_applied = possibly_applied
 
-
-class FaceTimeoutError(FaceError, TimeoutError):
+class FaceTimeoutError(_TransportError, TimeoutError):
     """A request (or a wait) ran out of time."""
-
-    def __init__(self, message: str, *, possibly_applied: bool = False) -> None:
-        super().__init__(message + (_AMBIGUOUS_NOTE if possibly_applied else ""))
-        self.possibly_applied = possibly_applied
 
 
 class FaceResponseError(FaceError):

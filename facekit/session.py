@@ -405,6 +405,7 @@ class FaceSession:
                     url,
                     possibly_applied=failed.kind is _retry.TransportFailure.AMBIGUOUS
                     and not idempotent,
+                    client_request_id=client_request_id,
                 ) from failed.__cause__
 
             request_id = _request_id(reply_headers)
@@ -605,11 +606,15 @@ class _AttemptFailed(Exception):
         self.timed_out = timed_out
         self.__cause__ = cause
 
-    def to_error(self, method: str, url: yarl.URL, *, possibly_applied: bool) -> FaceError:
-        text = f"{method} {url.path}: {self.reason}"
-        if self.timed_out:
-            return FaceTimeoutError(text, possibly_applied=possibly_applied)
-        return FaceConnectionError(text, possibly_applied=possibly_applied)
+    def to_error(
+        self, method: str, url: yarl.URL, *, possibly_applied: bool, client_request_id: str
+    ) -> FaceError:
+        error = FaceTimeoutError if self.timed_out else FaceConnectionError
+        return error(
+            f"{method} {url.path}: {self.reason}",
+            possibly_applied=possibly_applied,
+            client_request_id=client_request_id,
+        )
 
 
 def _query(params: Mapping[str, Any] | None) -> list[tuple[str, str]]:

@@ -97,7 +97,10 @@ async def test_adding_a_face_is_not_retried_after_a_broken_connection(
     with pytest.raises(FaceConnectionError) as caught:
         await client.person_groups.persons.add_face("family", PERSON_ID, image_bytes())
     assert caught.value.possibly_applied
-    assert len(_sent(mocked, "POST")) == 1
+    (sent,) = _sent(mocked, "POST")
+    client_request_id = sent.kwargs["headers"]["x-ms-client-request-id"]
+    assert caught.value.client_request_id == client_request_id
+    assert client_request_id in str(caught.value)
 
 
 async def test_adding_a_face_is_retried_after_429(client: FaceClient, mocked: aioresponses) -> None:
