@@ -89,7 +89,8 @@ def backoff_delay(attempt: int, policy: RetryPolicy, rand: Callable[[], float]) 
     Half of the exponential step is kept so that retries never bunch at zero; the other half
     is spread by `rand()` in [0, 1) to decorrelate many clients.
     """
-    step = min(policy.backoff_max, policy.backoff_base * 2.0 ** (attempt - 1))
+    # The exponent is bounded first: 2.0 ** 1024 overflows long before any cap applies.
+    step = min(policy.backoff_max, policy.backoff_base * 2.0 ** min(attempt - 1, 64))
     return step / 2 + step / 2 * rand()
 
 

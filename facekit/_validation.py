@@ -57,6 +57,20 @@ def container_id(parameter: str, value: Any) -> str:
     return value
 
 
+def optional_container_id(parameter: str, value: Any) -> str | None:
+    return None if value is None else container_id(parameter, value)
+
+
+def optional_uuid_list(parameter: str, values: Any) -> list[str] | None:
+    """An optional non-empty list of UUIDs (snapshot apply scopes)."""
+    return None if values is None else uuid_list(parameter, values, min_items=1, max_items=None)
+
+
+def face_user_data(value: Any) -> str | None:
+    """User data of one persisted face (at most 1 KB)."""
+    return user_data("user_data", value, limit=FACE_USER_DATA_MAX)
+
+
 def uuid_id(parameter: str, value: Any) -> str:
     """A personId, persistedFaceId, faceId, snapshotId or operationId."""
     if isinstance(value, uuid.UUID):

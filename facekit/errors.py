@@ -172,7 +172,7 @@ def decode_error_body(body: bytes, headers: Mapping[str, str]) -> tuple[str | No
     Shapes: the service's `{"error": {"code", "message"}}`, the gateway's
     `{"error": {"statusCode": 429, "message"}}` and the bare `{"code", "message"}`.
     """
-    header_code = headers.get("x-ms-error-code")
+    header_code = next((v for k, v in headers.items() if k.lower() == "x-ms-error-code"), None)
     text = body.decode("utf-8", errors="replace").strip()
     try:
         data: Any = json.loads(text) if text else None
@@ -223,5 +223,6 @@ def error_from_response(
 
 
 def _is_quota(code: str | None, message: str) -> bool:
-    # The gateway's call-volume quota carries no code of its own, only statusCode 403.
-    return code in ("QuotaExceeded", "403") or "quota" in message.lower()
+    # The gateway's call-volume quota has no code of its own (statusCode 403), so its
+    # message tells it apart from other 403s such as firewall or Limited Access refusals.
+    return code == "QuotaExceeded" or "quota" in message.lower()

@@ -412,18 +412,18 @@ class FaceSession:
             self._log_attempt(
                 method, url, str(status), attempt_start, attempt, client_request_id, request_id
             )
+            response = RawResponse(
+                method=method,
+                url=str(url),
+                status=status,
+                headers=reply_headers,
+                body=reply_body,
+                request_id=request_id,
+                client_request_id=client_request_id,
+                attempts=attempt,
+                elapsed=time.monotonic() - started,
+            )
             if 200 <= status < 300:
-                response = RawResponse(
-                    method=method,
-                    url=str(url),
-                    status=status,
-                    headers=reply_headers,
-                    body=reply_body,
-                    request_id=request_id,
-                    client_request_id=client_request_id,
-                    attempts=attempt,
-                    elapsed=time.monotonic() - started,
-                )
                 self._capture(response)
                 return response
             if 300 <= status < 400:
@@ -462,19 +462,7 @@ class FaceSession:
                 if status != 429:
                     await asyncio.sleep(delay)
                 continue
-            self._capture(
-                RawResponse(
-                    method=method,
-                    url=str(url),
-                    status=status,
-                    headers=reply_headers,
-                    body=reply_body,
-                    request_id=request_id,
-                    client_request_id=client_request_id,
-                    attempts=attempt,
-                    elapsed=time.monotonic() - started,
-                )
-            )
+            self._capture(response)
             raise error
 
     async def _attempt(

@@ -38,7 +38,7 @@ async def add_face(
 ) -> PersistedFace:
     """POST .../persistedfaces from a URL (JSON) or an image stream (octet-stream)."""
     params = {
-        "userData": check.user_data("user_data", user_data, limit=check.FACE_USER_DATA_MAX),
+        "userData": check.face_user_data(user_data),
         "targetFace": check.target_face(target_face),
         "detectionModel": check.model_name("detection_model", detection_model),
     }

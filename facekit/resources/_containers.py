@@ -305,9 +305,7 @@ class PersonOperations(Resource):
         **options: Unpack[CallOptions],
     ) -> None:
         """Replace the face's user data (at most 1 KB; "" clears it)."""
-        body = UpdateFaceBody(
-            user_data=check.user_data("user_data", user_data, limit=check.FACE_USER_DATA_MAX)
-        )
+        body = UpdateFaceBody(user_data=check.face_user_data(user_data))
         await self._session.call(
             "PATCH",
             self._face_path(group_id, person_id, persisted_face_id),

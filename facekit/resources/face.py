@@ -99,13 +99,9 @@ class FaceOperations:
                 if face_ids is not None
                 else None
             ),
-            face_list_id=(
-                check.container_id("face_list_id", face_list_id) if face_list_id else None
-            ),
-            large_face_list_id=(
-                check.container_id("large_face_list_id", large_face_list_id)
-                if large_face_list_id
-                else None
+            face_list_id=check.optional_container_id("face_list_id", face_list_id),
+            large_face_list_id=check.optional_container_id(
+                "large_face_list_id", large_face_list_id
             ),
             max_num_of_candidates_returned=check.int_range(
                 "max_num_of_candidates_returned", max_num_of_candidates_returned, 1, 1000
@@ -146,15 +142,9 @@ class FaceOperations:
         )
         body = IdentifyBody(
             face_ids=check.uuid_list("face_ids", face_ids, min_items=1, max_items=10),
-            person_group_id=(
-                check.container_id("person_group_id", person_group_id)
-                if person_group_id is not None
-                else None
-            ),
-            large_person_group_id=(
-                check.container_id("large_person_group_id", large_person_group_id)
-                if large_person_group_id is not None
-                else None
+            person_group_id=check.optional_container_id("person_group_id", person_group_id),
+            large_person_group_id=check.optional_container_id(
+                "large_person_group_id", large_person_group_id
             ),
             max_num_of_candidates_returned=check.int_range(
                 "max_num_of_candidates_returned", max_num_of_candidates_returned, 1, 100
@@ -198,15 +188,9 @@ class FaceOperations:
         body = VerifyFaceToPersonBody(
             face_id=check.uuid_id("face_id", face_id),
             person_id=check.uuid_id("person_id", person_id),
-            person_group_id=(
-                check.container_id("person_group_id", person_group_id)
-                if person_group_id is not None
-                else None
-            ),
-            large_person_group_id=(
-                check.container_id("large_person_group_id", large_person_group_id)
-                if large_person_group_id is not None
-                else None
+            person_group_id=check.optional_container_id("person_group_id", person_group_id),
+            large_person_group_id=check.optional_container_id(
+                "large_person_group_id", large_person_group_id
             ),
         )
         return await self._session.call(

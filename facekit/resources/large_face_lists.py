@@ -102,9 +102,7 @@ class LargeFaceLists(PagedContainerOperations[LargeFaceList], TrainingOperations
         **options: Unpack[CallOptions],
     ) -> None:
         """Replace the face's user data (at most 1 KB; "" clears it)."""
-        body = UpdateFaceBody(
-            user_data=check.user_data("user_data", user_data, limit=check.FACE_USER_DATA_MAX)
-        )
+        body = UpdateFaceBody(user_data=check.face_user_data(user_data))
         await self._session.call(
             "PATCH",
             self._face_path(large_face_list_id, persisted_face_id),

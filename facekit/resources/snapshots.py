@@ -55,11 +55,7 @@ class Snapshots(Resource):
         **options: Unpack[CallOptions],
     ) -> builtins.list[Snapshot]:
         """Snapshots of this account, optionally filtered by type and apply scope."""
-        scope = (
-            check.uuid_list("apply_scope", apply_scope, min_items=1, max_items=None)
-            if apply_scope is not None
-            else None
-        )
+        scope = check.optional_uuid_list("apply_scope", apply_scope)
         return await self._session.call(
             "GET",
             ["snapshots"],
@@ -91,11 +87,7 @@ class Snapshots(Resource):
     ) -> None:
         """Change who may apply the snapshot and/or its user data."""
         body = UpdateSnapshotBody(
-            apply_scope=(
-                check.uuid_list("apply_scope", apply_scope, min_items=1, max_items=None)
-                if apply_scope is not None
-                else None
-            ),
+            apply_scope=check.optional_uuid_list("apply_scope", apply_scope),
             user_data=check.user_data("user_data", user_data),
         )
         if body.apply_scope is None and body.user_data is None:

@@ -1,0 +1,307 @@
+"""RateLimiter: slot arithmetic, and its behaviour against a real loopback HTTP server."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from facekit import FaceClient, KeyCredential, RateLimiter, RateLimitError, RetryPolicy
+from tests.conftest import KEY
+
+#: Header a test sets so that the server can tell its callers apart.
+CALLER = "x-test-caller"
+
+RATE = 20.0
+INTERVAL = 1 / RATE
+#: Slack for loopback latency and timer jitter when comparing server arrival times.
+JITTER = 0.025
+
+GATE_POLICY = RetryPolicy(max_retries=3, backoff_base=0.001, backoff_max=0.004, max_retry_after=2)
+
+
+class Clock:
+    """A settable clock for the limiter's gate."""
+
+    def __init__(self, now: float = 0.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+# -- slot arithmetic ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("burst", "schedule"),
+    [
+        pytest.param(
+            1,
+            # (now, expected wait): 10/s means one slot every 0.1 s.
+            [(0.0, 0.0), (0.0, 0.1), (0.0, 0.2), (0.25, 0.05), (1.0, 0.0), (1.0, 0.1)],
+            id="burst-1",
+        ),
+        pytest.param(
+            3,
+            # Three slots at once, then one every 0.1 s; a long idle refills only three.
+            [
+                (0.0, 0.0),
+                (0.0, 0.0),
+                (0.0, 0.0),
+                (0.0, 0.1),
+                (0.0, 0.2),
+                (10.0, 0.0),
+                (10.0, 0.0),
+                (10.0, 0.0),
+                (10.0, 0.1),
+            ],
+            id="burst-3",
+        ),
+    ],
+)
+def test_reserve_spaces_slots(burst: int, schedule: list[tuple[float, float]]) -> None:
+    limiter = RateLimiter(10, burst=burst, clock=Clock())
+    waits = [limiter.reserve(now) for now, _ in schedule]
+    assert waits == pytest.approx([wait for _, wait in schedule])
+
+
+def test_pause_pushes_later_reservations_past_the_pause() -> None:
+    clock = Clock(10.0)
+    limiter = RateLimiter(10, clock=clock)
+    limiter.pause(2.0)
+    assert limiter.paused_for == pytest.approx(2.0)
+    assert limiter.reserve(10.0) == pytest.approx(2.0)
+    assert limiter.reserve(10.0) == pytest.approx(2.1)
+
+
+def test_pause_voids_slots_reserved_before_it() -> None:
+    clock = Clock(10.0)
+    limiter = RateLimiter(10, clock=clock)
+    assert limiter.reserve(10.0) == 0.0
+    assert limiter.reserve(10.0) == pytest.approx(0.1)
+    limiter.pause(1.0)
+    assert limiter.reserve(10.0) == pytest.approx(1.0)
+
+
+def test_paused_for_counts_down_with_the_clock() -> None:
+    clock = Clock(10.0)
+    limiter = RateLimiter(10, clock=clock)
+    limiter.pause(2.0)
+    clock.now = 11.5
+    assert limiter.paused_for == pytest.approx(0.5)
+    clock.now = 12.5
+    assert limiter.paused_for == 0.0
+
+
+def test_a_shorter_pause_does_not_shorten_a_longer_one() -> None:
+    clock = Clock(10.0)
+    limiter = RateLimiter(10, clock=clock)
+    limiter.pause(5.0)
+    limiter.pause(1.0)
+    assert limiter.paused_for == pytest.approx(5.0)
+
+
+def test_a_negative_pause_does_not_close_the_gate() -> None:
+    limiter = RateLimiter(10, clock=Clock(10.0))
+    limiter.pause(-3.0)
+    assert limiter.paused_for == 0.0
+    assert limiter.reserve(10.0) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("tier", "rate"),
+    [("S0", 10.0), ("F0", 20.0 / 60.0), ("s0", 10.0), ("f0", 20.0 / 60.0)],
+)
+def test_for_tier_uses_the_documented_rate(tier: str, rate: float) -> None:
+    limiter = RateLimiter.for_tier(tier)
+    assert limiter.rate == pytest.approx(rate)
+    assert limiter.burst == 1
+
+
+def test_for_tier_refuses_an_unknown_tier() -> None:
+    with pytest.raises(ValueError, match="unknown tier"):
+        RateLimiter.for_tier("S1")
+
+
+@pytest.mark.parametrize("rate", [0, -1, -0.5, float("nan")])
+def test_invalid_rate_raises_value_error(rate: float) -> None:
+    with pytest.raises(ValueError, match="rate"):
+        RateLimiter(rate)
+
+
+@pytest.mark.parametrize("burst", [0, -1])
+def test_invalid_burst_raises_value_error(burst: int) -> None:
+    with pytest.raises(ValueError, match="burst"):
+        RateLimiter(10, burst=burst)
+
+
+# -- against a real loopback server ---------------------------------------------------------
+
+
+@dataclass
+class Arrival:
+    at: float
+    caller: str | None
+    status: int
+
+
+@dataclass
+class FakeFaceService:
+    """GET /face/v1.0/persongroups/{id}: scripted replies first, then 200 with the group."""
+
+    endpoint: str = ""
+    arrivals: list[Arrival] = field(default_factory=list)
+    scripted: list[tuple[int, dict[str, str], Any]] = field(default_factory=list)
+
+    async def get_person_group(self, request: web.Request) -> web.Response:
+        at = time.monotonic()
+        group_id = request.match_info["group"]
+        if self.scripted:
+            status, headers, payload = self.scripted.pop(0)
+        else:
+            status, headers, payload = 200, {}, {"personGroupId": group_id, "name": "G"}
+        self.arrivals.append(Arrival(at, request.headers.get(CALLER), status))
+        return web.json_response(payload, status=status, headers=headers)
+
+
+@pytest.fixture
+async def service() -> AsyncIterator[FakeFaceService]:
+    fake = FakeFaceService()
+    app = web.Application()
+    app.router.add_get("/face/v1.0/persongroups/{group}", fake.get_person_group)
+    async with TestServer(app, host="127.0.0.1", port=0) as server:
+        fake.endpoint = f"http://127.0.0.1:{server.port}"
+        yield fake
+
+
+def face_client(
+    service: FakeFaceService, limiter: RateLimiter, policy: RetryPolicy = GATE_POLICY
+) -> FaceClient:
+    return FaceClient(
+        service.endpoint, KeyCredential(KEY), rate_limiter=limiter, retry_policy=policy
+    )
+
+
+def assert_rate_at_most(times: list[float], interval: float) -> None:
+    """Any k consecutive gaps together last at least k intervals (less jitter)."""
+    times = sorted(times)
+    for i, earlier in enumerate(times):
+        for j in range(i + 1, len(times)):
+            assert times[j] - earlier >= (j - i) * interval - JITTER, (
+                f"requests {i} and {j} arrived {times[j] - earlier:.3f} s apart, "
+                f"faster than {1 / interval:g}/s"
+            )
+
+
+async def test_concurrent_calls_stay_within_the_rate(service: FakeFaceService) -> None:
+    async with face_client(service, RateLimiter(RATE)) as face:
+        groups = await asyncio.gather(*(face.person_groups.get("g") for _ in range(10)))
+
+    assert [group.person_group_id for group in groups] == ["g"] * 10
+    assert len(service.arrivals) == 10
+    assert_rate_at_most([arrival.at for arrival in service.arrivals], INTERVAL)
+
+
+async def test_waiting_callers_are_served_first_come_first_served(
+    service: FakeFaceService,
+) -> None:
+    completed: list[str] = []
+
+    async def caller(face: FaceClient, name: str) -> None:
+        await face.person_groups.get("g", headers={CALLER: name})
+        completed.append(name)
+
+    names = [f"caller-{i}" for i in range(8)]
+    async with face_client(service, RateLimiter(RATE)) as face:
+        tasks = []
+        for name in names:
+            tasks.append(asyncio.create_task(caller(face, name)))
+            await asyncio.sleep(0.002)  # a known arrival order, far below the 50 ms spacing
+        await asyncio.gather(*tasks)
+
+    assert [arrival.caller for arrival in service.arrivals] == names
+    assert completed == names
+
+
+async def test_a_429_closes_the_gate_for_every_caller(service: FakeFaceService) -> None:
+    service.scripted.append(
+        (
+            429,
+            {"Retry-After": "1"},
+            {
+                "error": {
+                    "statusCode": 429,
+                    "message": "Rate limit is exceeded. Try again in 1 seconds.",
+                }
+            },
+        )
+    )
+    names = [f"caller-{i}" for i in range(5)]
+
+    async with face_client(service, RateLimiter(RATE)) as face:
+        groups = await asyncio.gather(
+            *(face.person_groups.get("g", headers={CALLER: name}) for name in names)
+        )
+
+    # Every call eventually succeeded.
+    assert [group.person_group_id for group in groups] == ["g"] * 5
+    first, *rest = service.arrivals
+    assert first.status == 429
+    assert [arrival.status for arrival in rest] == [200] * 5
+    # Nobody reached the server while the gate was closed.
+    assert min(arrival.at for arrival in rest) - first.at >= 1.0 - 0.02
+    # The refused call was retried and the others were each sent once.
+    callers = [arrival.caller for arrival in service.arrivals]
+    assert callers.count(first.caller) == 2
+    assert sorted(callers[1:]) == names
+    # After the gate opens the spacing holds again.
+    assert_rate_at_most([arrival.at for arrival in rest], INTERVAL)
+
+
+async def test_a_429_beyond_max_retry_after_surfaces_at_once(service: FakeFaceService) -> None:
+    service.scripted.append(
+        (
+            429,
+            {"Retry-After": "30"},
+            {
+                "error": {
+                    "statusCode": 429,
+                    "message": "Rate limit is exceeded. Try again in 30 seconds.",
+                }
+            },
+        )
+    )
+
+    async with face_client(service, RateLimiter(RATE)) as face:
+        started = time.monotonic()
+        with pytest.raises(RateLimitError) as caught:
+            await face.person_groups.get("g")
+        elapsed = time.monotonic() - started
+
+    assert caught.value.retry_after == 30.0
+    assert caught.value.status == 429
+    assert elapsed < 0.5
+    assert len(service.arrivals) == 1
+
+
+async def test_one_limiter_shared_by_two_clients_limits_their_combined_rate(
+    service: FakeFaceService,
+) -> None:
+    shared = RateLimiter(RATE)
+    async with face_client(service, shared) as first, face_client(service, shared) as second:
+        await asyncio.gather(
+            *(first.person_groups.get("g", headers={CALLER: "first"}) for _ in range(4)),
+            *(second.person_groups.get("g", headers={CALLER: "second"}) for _ in range(4)),
+        )
+
+    callers = [arrival.caller for arrival in service.arrivals]
+    assert callers.count("first") == 4
+    assert callers.count("second") == 4
+    assert_rate_at_most([arrival.at for arrival in service.arrivals], INTERVAL)
