@@ -10,8 +10,9 @@ from typing import Any
 
 from .errors import FaceValidationError
 
-_CONTAINER_ID = re.compile(r"^[a-z0-9\-_]+$")
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+# fullmatch, never match with "$": "$" also matches before a trailing newline.
+_CONTAINER_ID = re.compile(r"[a-z0-9\-_]+")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 CONTAINER_ID_MAX = 64
 NAME_MAX = 128
@@ -50,7 +51,7 @@ def container_id(parameter: str, value: Any) -> str:
         raise FaceValidationError(parameter, "must be a non-empty string")
     if len(value) > CONTAINER_ID_MAX:
         raise FaceValidationError(parameter, f"must be at most {CONTAINER_ID_MAX} characters")
-    if not _CONTAINER_ID.match(value):
+    if not _CONTAINER_ID.fullmatch(value):
         raise FaceValidationError(
             parameter, "may contain only lower-case letters, digits, '-' and '_'"
         )
@@ -75,7 +76,7 @@ def uuid_id(parameter: str, value: Any) -> str:
     """A personId, persistedFaceId, faceId, snapshotId or operationId."""
     if isinstance(value, uuid.UUID):
         return str(value)
-    if not isinstance(value, str) or not _UUID.match(value):
+    if not isinstance(value, str) or not _UUID.fullmatch(value):
         raise FaceValidationError(parameter, f"must be a UUID, got {_show(value)}")
     return value
 
@@ -176,7 +177,7 @@ def model_name(parameter: str, value: Any) -> str | None:
     if value is None:
         return None
     text = str(value.value if hasattr(value, "value") else value)
-    if not re.match(r"^[a-z]+_\d+$", text):
+    if not re.fullmatch(r"[a-z]+_\d+", text):
         raise FaceValidationError(parameter, f"is not a model name: {_show(value)}")
     return text
 

@@ -27,6 +27,7 @@ from .session import (
     RawResponse,
     SessionConfig,
     capture_responses,
+    check_headers,
     normalize_api_path,
     normalize_endpoint,
 )
@@ -77,7 +78,7 @@ class FaceClient(FaceOperations):
             retry=policy,
             timeout=timeout,
             connect_timeout=connect_timeout,
-            headers=dict(headers or {}),
+            headers=check_headers(headers or {}),
             max_connections=max_connections,
         )
         self._init_from(
@@ -132,7 +133,7 @@ class FaceClient(FaceOperations):
             config,
             timeout=config.timeout if timeout is None else timeout,
             retry=policy,
-            headers={**config.headers, **(headers or {})},
+            headers={**config.headers, **check_headers(headers or {})},
             api_path=config.api_path if api_path is None else normalize_api_path(api_path),
         )
         copy = object.__new__(FaceClient)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 from collections.abc import AsyncIterable, AsyncIterator, Callable
 from typing import IO, Any, TypeAlias
 
@@ -58,7 +59,16 @@ class ImageUpload:
     async def chunks(self) -> AsyncIterator[bytes]:
         self.started = True
         sent = 0
-        async for chunk in self._opener():
+        chunks = self._opener()
+        while True:
+            try:
+                chunk = await anext(chunks)
+            except StopAsyncIteration:
+                return
+            except OSError as exc:
+                # A local read error is the caller's image, not the network: say so.
+                self.error = FaceValidationError("image", f"cannot be read: {exc}")
+                raise self.error from exc
             if not chunk:
                 continue
             sent += len(chunk)
@@ -87,9 +97,12 @@ def image_request(
     if isinstance(image, os.PathLike):
         path = os.fspath(image)
         try:
-            size = os.stat(path).st_size
+            info = os.stat(path)
         except OSError as exc:
             raise FaceValidationError("image", f"cannot read {path!r}: {exc.strerror}") from None
+        if not stat.S_ISREG(info.st_mode):
+            raise FaceValidationError("image", f"{path!r} is not a regular file")
+        size = info.st_size
         check.image_size(size)
         return None, ImageUpload(
             lambda: _iter_path(path), size=size, replayable=True, progress=progress

@@ -136,6 +136,16 @@ def normalize_endpoint(endpoint: str, *, allow_insecure_http: bool) -> yarl.URL:
     return url.with_path(url.path.rstrip("/"))
 
 
+def check_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """Extra headers from the caller; the credential and host headers are facekit's own."""
+    for name in headers:
+        if name.lower() in _PROTECTED_HEADERS:
+            raise FaceValidationError(
+                "headers", f"{name} is set by facekit from the credential and endpoint"
+            )
+    return dict(headers)
+
+
 def normalize_api_path(api_path: str) -> str:
     if not isinstance(api_path, str) or not api_path.startswith("/"):
         raise FaceValidationError("api_path", "must start with '/', e.g. '/face/v1.0'")
@@ -520,13 +530,7 @@ class FaceSession:
     ) -> dict[str, str]:
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
         headers.update(self.config.headers)
-        if extra:
-            for name, value in extra.items():
-                if name.lower() in _PROTECTED_HEADERS:
-                    raise FaceValidationError(
-                        "headers", f"{name} is set by facekit from the credential and endpoint"
-                    )
-                headers[name] = value
+        headers.update(check_headers(extra or {}))
         headers.setdefault(CLIENT_REQUEST_ID, client_request_id)
         return headers
 

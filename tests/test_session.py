@@ -456,3 +456,32 @@ async def test_the_connection_cap_reaches_the_connector(mocked: aioresponses) ->
     async with FaceClient(ENDPOINT, KeyCredential(KEY), max_connections=4) as face:
         await face.person_groups.get("family")
         assert face._session._transport.get().connector.limit == 4  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("name", ["Ocp-Apim-Subscription-Key", "authorization", "Host"])
+async def test_client_and_copy_headers_cannot_replace_credential_headers(name: str) -> None:
+    with pytest.raises(FaceValidationError):
+        FaceClient(ENDPOINT, KeyCredential(KEY), headers={name: "x"})
+    async with FaceClient(ENDPOINT, KeyCredential(KEY)) as face:
+        with pytest.raises(FaceValidationError):
+            face.with_options(headers={name: "x"})
+
+
+class _BrokenFile:
+    """A binary file whose read fails, like a disk error halfway through."""
+
+    def seekable(self) -> bool:
+        return False
+
+    def read(self, size: int = -1) -> bytes:
+        raise OSError(5, "Input/output error")
+
+
+async def test_a_local_read_error_is_the_images_fault_not_the_networks(
+    client: FaceClient, mocked: aioresponses
+) -> None:
+    mocked.post(ADD_FACE_URL, payload=FACE)
+    with pytest.raises(FaceValidationError) as caught:
+        await client.person_groups.persons.add_face("family", PERSON_ID, _BrokenFile())  # type: ignore[arg-type]
+    assert caught.value.parameter == "image"
+    assert "Input/output error" in str(caught.value)
