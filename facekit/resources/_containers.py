@@ -126,6 +126,45 @@ class PagedContainerOperations(ContainerOperations[M]):
         return str(getattr(item, self._id_parameter))
 
 
+class ListFaceOperations(ContainerOperations[M]):
+    """Adding and deleting the faces of a face list or large face list."""
+
+    async def add_face(
+        self,
+        list_id: str,
+        image: ImageInput,
+        *,
+        user_data: str | None = None,
+        target_face: Sequence[int] | None = None,
+        detection_model: str | None = None,
+        progress: ProgressCallback | None = None,
+        **options: Unpack[CallOptions],
+    ) -> PersistedFace:
+        """Add one face from an image or a URL."""
+        return await add_face(
+            self._session,
+            self._path(list_id, "persistedfaces"),
+            image,
+            user_data=user_data,
+            target_face=target_face,
+            detection_model=detection_model,
+            progress=progress,
+            options=options,
+        )
+
+    async def delete_face(
+        self, list_id: str, persisted_face_id: str, **options: Unpack[CallOptions]
+    ) -> None:
+        await self._session.call(
+            "DELETE",
+            self._path(
+                list_id, "persistedfaces", check.uuid_id("persisted_face_id", persisted_face_id)
+            ),
+            idempotent=False,
+            options=options,
+        )
+
+
 class TrainingOperations(Resource):
     """Train and training status of person groups, large person groups, large face lists."""
 
@@ -337,6 +376,7 @@ def _start(start: str | None) -> str | None:
 
 __all__ = [
     "ContainerOperations",
+    "ListFaceOperations",
     "PagedContainerOperations",
     "PersistedFace",
     "PersonOperations",

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
 from typing import Unpack
 
-from .. import _validation as check
-from ..images import ImageInput, ProgressCallback
-from ..models import FaceList, PersistedFace
+from ..models import FaceList
 from ..session import CallOptions
-from ._base import add_face
-from ._containers import ContainerOperations
+from ._containers import ListFaceOperations
 
 __all__ = ["FaceLists"]
 
 
-class FaceLists(ContainerOperations[FaceList]):
+class FaceLists(ListFaceOperations[FaceList]):
     """Face lists for find-similar (FaceList_*)."""
 
     _collection = "facelists"
@@ -36,42 +32,5 @@ class FaceLists(ContainerOperations[FaceList]):
             params={"returnRecognitionModel": return_recognition_model},
             idempotent=True,
             result=builtins.list[FaceList],
-            options=options,
-        )
-
-    async def add_face(
-        self,
-        face_list_id: str,
-        image: ImageInput,
-        *,
-        user_data: str | None = None,
-        target_face: Sequence[int] | None = None,
-        detection_model: str | None = None,
-        progress: ProgressCallback | None = None,
-        **options: Unpack[CallOptions],
-    ) -> PersistedFace:
-        """Add one face from an image or a URL."""
-        return await add_face(
-            self._session,
-            self._path(face_list_id, "persistedfaces"),
-            image,
-            user_data=user_data,
-            target_face=target_face,
-            detection_model=detection_model,
-            progress=progress,
-            options=options,
-        )
-
-    async def delete_face(
-        self, face_list_id: str, persisted_face_id: str, **options: Unpack[CallOptions]
-    ) -> None:
-        await self._session.call(
-            "DELETE",
-            self._path(
-                face_list_id,
-                "persistedfaces",
-                check.uuid_id("persisted_face_id", persisted_face_id),
-            ),
-            idempotent=False,
             options=options,
         )

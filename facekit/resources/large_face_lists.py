@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
 from typing import Unpack
 
 from .. import _validation as check
-from ..images import ImageInput, ProgressCallback
 from ..models import LargeFaceList, PersistedFace
 from ..models.requests import UpdateFaceBody
 from ..paging import AsyncPager
 from ..session import CallOptions
-from ._base import add_face
-from ._containers import PagedContainerOperations, TrainingOperations, _start
+from ._containers import (
+    ListFaceOperations,
+    PagedContainerOperations,
+    TrainingOperations,
+    _start,
+)
 
 __all__ = ["LargeFaceLists"]
 
 
-class LargeFaceLists(PagedContainerOperations[LargeFaceList], TrainingOperations):
+class LargeFaceLists(
+    PagedContainerOperations[LargeFaceList],
+    ListFaceOperations[LargeFaceList],
+    TrainingOperations,
+):
     """Large face lists for find-similar (LargeFaceList_*)."""
 
     _collection = "largefacelists"
@@ -30,29 +36,6 @@ class LargeFaceLists(PagedContainerOperations[LargeFaceList], TrainingOperations
             large_face_list_id,
             "persistedfaces",
             check.uuid_id("persisted_face_id", persisted_face_id),
-        )
-
-    async def add_face(
-        self,
-        large_face_list_id: str,
-        image: ImageInput,
-        *,
-        user_data: str | None = None,
-        target_face: Sequence[int] | None = None,
-        detection_model: str | None = None,
-        progress: ProgressCallback | None = None,
-        **options: Unpack[CallOptions],
-    ) -> PersistedFace:
-        """Add one face from an image or a URL."""
-        return await add_face(
-            self._session,
-            self._path(large_face_list_id, "persistedfaces"),
-            image,
-            user_data=user_data,
-            target_face=target_face,
-            detection_model=detection_model,
-            progress=progress,
-            options=options,
         )
 
     def list_faces(
@@ -108,15 +91,5 @@ class LargeFaceLists(PagedContainerOperations[LargeFaceList], TrainingOperations
             self._face_path(large_face_list_id, persisted_face_id),
             json=body,
             idempotent=True,
-            options=options,
-        )
-
-    async def delete_face(
-        self, large_face_list_id: str, persisted_face_id: str, **options: Unpack[CallOptions]
-    ) -> None:
-        await self._session.call(
-            "DELETE",
-            self._face_path(large_face_list_id, persisted_face_id),
-            idempotent=False,
             options=options,
         )
