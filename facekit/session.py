@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import contextvars
 import ipaddress
+import json as json_module  # `json` is also the name of the request-body parameter
 import logging
 import platform
 import random
@@ -23,6 +24,7 @@ import aiohttp
 import attrs
 import cattrs
 import yarl
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from . import _retry
 from ._version import __version__
@@ -83,10 +85,8 @@ class RawResponse:
 
     def json(self) -> Any:
         """The body as JSON; FaceResponseError if it is not JSON."""
-        import json
-
         try:
-            return json.loads(self.body.decode("utf-8")) if self.body.strip() else None
+            return json_module.loads(self.body.decode("utf-8")) if self.body.strip() else None
         except (UnicodeDecodeError, ValueError):
             raise FaceResponseError(
                 f"{self.method} {yarl.URL(self.url).path} answered a body that is not JSON",
@@ -622,8 +622,7 @@ def _query(params: Mapping[str, Any] | None) -> list[tuple[str, str]]:
 
 
 def _plain_headers(headers: Mapping[str, str]) -> Mapping[str, str]:
-    from multidict import CIMultiDict, CIMultiDictProxy
-
+    # A detached, read-only, case-insensitive copy that outlives the aiohttp response.
     return CIMultiDictProxy(CIMultiDict(headers))
 
 
