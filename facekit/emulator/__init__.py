@@ -1,0 +1,27 @@
+"""A local Azure AI Face service for demos, samples and tests (no subscription needed).
+
+    async with FaceEmulator() as emu:
+        async with FaceClient(emu.endpoint, KeyCredential(emu.key)) as face:
+            ...
+
+It serves the Face REST API v1.0 (and v1.0-preview; v1.2 for the operations v1.2 shares)
+with the service's paths, bodies, status codes and error bodies, trainings that take time,
+snapshot operations behind Operation-Location, rate limiting and injectable faults.
+`synthetic_face()` makes real PNG images whose person the emulator recognises.
+"""
+
+from .faces import group_photo, synthetic_face
+from .faults import Fault, FaultPlan, RequestLog
+from .server import FaceEmulator
+from .state import EmulatorSettings, SnapshotStore
+
+__all__ = [
+    "EmulatorSettings",
+    "FaceEmulator",
+    "Fault",
+    "FaultPlan",
+    "RequestLog",
+    "SnapshotStore",
+    "group_photo",
+    "synthetic_face",
+]

@@ -1,0 +1,148 @@
+"""FaceEmulator: the emulated service on 127.0.0.1, in this event loop or in a thread."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import quote
+
+from aiohttp import web
+
+from .faults import Fault, FaultPlan, RequestLog
+from .service import FaceService
+from .state import Account, EmulatorSettings, SnapshotStore
+
+__all__ = ["FaceEmulator"]
+
+
+class FaceEmulator:
+    """A local Face service: `async with FaceEmulator() as emu:` then use `emu.endpoint`
+    and `emu.key`.
+
+    It binds to 127.0.0.1 on a free port (or `port`). `settings` tunes rate limit, training
+    speed and write serialization; `faults` and `log` let tests break things and see what
+    arrived. Emulators in one process share snapshots (one "Azure instance") unless given
+    their own `snapshot_store`. `in_thread()` runs it for synchronous code.
+    """
+
+    def __init__(
+        self,
+        *,
+        key: str | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        settings: EmulatorSettings | None = None,
+        tokens: Iterable[str] = (),
+        seed: int = 0,
+        snapshot_store: SnapshotStore | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.key = key or secrets.token_hex(16)
+        self.host = host
+        self.port = port
+        self.settings = settings or EmulatorSettings()
+        self.account = Account(self.settings, clock=clock, snapshots=snapshot_store)
+        self.faults = FaultPlan(seed)
+        self.log = RequestLog()
+        self.service = FaceService(
+            self.account, key=self.key, tokens=tokens, faults=self.faults, log=self.log
+        )
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def endpoint(self) -> str:
+        """The resource endpoint to give a client (without /face/v1.0)."""
+        if self._runner is None:
+            raise RuntimeError("the emulator is not running")
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def subscription_id(self) -> str:
+        """This account's subscription id, for snapshot apply scopes."""
+        return self.settings.subscription_id
+
+    def image_url(self, identity: str, variant: int = 0) -> str:
+        """A URL the emulator resolves to `synthetic_face(identity, variant)`."""
+        return f"{self.endpoint}/_emulator/faces/{quote(identity, safe='')}/{variant}.png"
+
+    def inject(self, operation: str = "*", **fault: Any) -> Fault:
+        """Add a fault, e.g. `inject("LargePersonGroupPerson_AddFace*", reset="after")`."""
+        return self.faults.add(Fault(operation=operation, **fault))
+
+    def reset(self) -> None:
+        """Forget all data, faults and logged requests (snapshots in the shared store stay)."""
+        self.account.reset()
+        self.faults.clear()
+        self.log.clear()
+
+    async def start(self) -> None:
+        if self._runner is not None:
+            return
+        runner = web.AppRunner(self.service.app(), access_log=None, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self.port)
+        try:
+            await site.start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self.port = runner.addresses[0][1]
+        self._runner = runner
+
+    async def stop(self) -> None:
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    @contextmanager
+    def in_thread(self, *, timeout: float = 10.0) -> Iterator[Self]:
+        """Run in a background thread with its own event loop (for synchronous callers)."""
+        loop = asyncio.new_event_loop()
+        started = threading.Event()
+        failure: list[BaseException] = []
+
+        def serve() -> None:
+            asyncio.set_event_loop(loop)
+            try:
+                loop.run_until_complete(self.start())
+            except BaseException as exc:  # reported to the caller below
+                failure.append(exc)
+                started.set()
+                loop.close()
+                return
+            started.set()
+            loop.run_forever()
+            loop.run_until_complete(self.stop())
+            loop.close()
+
+        thread = threading.Thread(target=serve, name="facekit-emulator", daemon=True)
+        thread.start()
+        if not started.wait(timeout) or failure:
+            raise RuntimeError("the emulator did not start") from (failure[0] if failure else None)
+        try:
+            yield self
+        finally:
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(timeout)
+
+    def __repr__(self) -> str:
+        where = f"{self.host}:{self.port}" if self._runner else "stopped"
+        return f"FaceEmulator({where}, key=<redacted>)"

@@ -1,0 +1,754 @@
+"""The Face REST API over HTTP (aiohttp.web): routes, auth, rate limit, faults, errors.
+
+It writes the service's JSON itself and imports nothing of the facekit client, so tests of
+the client against it check one against the other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from . import faces as imaging
+from .faults import Fault, FaultPlan, LoggedRequest, RequestLog
+from .state import (
+    Account,
+    Kind,
+    Operation,
+    ServiceError,
+    bad,
+    iso,
+    page,
+)
+
+__all__ = ["VERSIONS", "Call", "FaceService", "image_from_url"]
+
+VERSIONS = ("v1.0", "v1.0-preview", "v1.2", "v1.2-preview.1")
+_SNAPSHOT_VERSIONS = ("v1.0", "v1.0-preview")
+_ERROR_401 = (
+    "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide "
+    "a valid key for an active subscription and use a correct regional API endpoint for your "
+    "resource."
+)
+
+Handler = Callable[["Call"], Awaitable[web.StreamResponse]]
+
+
+@dataclass
+class Call:
+    """One request as a handler sees it."""
+
+    request: web.Request
+    version: str
+    operation: str
+
+    @property
+    def modern(self) -> bool:
+        """v1.2 and its preview: camelCase statuses, trainings behind operation-Location."""
+        return self.version.startswith("v1.2")
+
+    def path(self, name: str) -> str:
+        return self.request.match_info[name]
+
+    def query(self, name: str) -> str | None:
+        return self.request.query.get(name)
+
+    def flag(self, name: str, default: bool) -> bool:
+        value = self.query(name)
+        if value is None:
+            return default
+        if value.lower() not in ("true", "false"):
+            raise bad(f"'{name}' is invalid.")
+        return value.lower() == "true"
+
+    def number(self, name: str) -> int | None:
+        value = self.query(name)
+        if value is None:
+            return None
+        try:
+            return int(value)
+        except ValueError:
+            raise bad(f"'{name}' is invalid.") from None
+
+    async def json(self) -> dict[str, Any]:
+        content_type = self.request.content_type
+        if content_type != "application/json":
+            raise ServiceError(415, "BadArgument", "Invalid Media Type.")
+        try:
+            data = json.loads(await self.request.read() or b"null")
+        except ValueError:
+            raise bad("Bad and unrecognizable JSON body.") from None
+        if not isinstance(data, dict):
+            raise bad("Bad and unrecognizable JSON body.")
+        return data
+
+    async def image(self) -> bytes:
+        """The image of a stream operation, or the one a URL operation points to."""
+        content_type = self.request.content_type
+        if content_type == "application/octet-stream":
+            return await self.request.read()
+        if content_type == "application/json":
+            body = await self.json()
+            url = body.get("url")
+            if not isinstance(url, str):
+                raise bad("Bad and unrecognizable JSON body.")
+            return image_from_url(url)
+        raise ServiceError(415, "BadArgument", "Invalid Media Type.")
+
+
+def image_from_url(url: str) -> bytes:
+    """The emulator fetches nothing: only its own synthetic-face URLs resolve."""
+    parts = urlsplit(url)
+    found = imaging.parse_image_url_path(parts.path) if parts.scheme in ("http", "https") else None
+    if found is None:
+        raise ServiceError(
+            400, "InvalidURL", "Invalid image URL or error downloading from target server."
+        )
+    return imaging.synthetic_face(*found)
+
+
+def reply(
+    body: Any = None, *, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
+    if body is None:
+        return web.Response(status=status, headers=headers)
+    return web.json_response(body, status=status, headers=headers)
+
+
+def error_reply(error: ServiceError) -> web.Response:
+    return web.json_response(
+        {"error": {"code": error.code, "message": error.message}},
+        status=error.status,
+        headers={"x-ms-error-code": error.code},
+    )
+
+
+class TokenBucket:
+    """The service's rate limit: `rate` requests per second, bursts up to one second's worth."""
+
+    def __init__(self, rate: float, clock: Callable[[], float]) -> None:
+        self.rate = rate
+        self.capacity = max(1.0, rate)
+        self.tokens = self.capacity
+        self.clock = clock
+        self.stamp = clock()
+
+    def take(self) -> float:
+        """0 if a request may pass now, else the seconds until one may."""
+        now = self.clock()
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return 0.0
+        return (1.0 - self.tokens) / self.rate
+
+
+class FaceService:
+    """The emulated Face endpoint of one account."""
+
+    def __init__(
+        self,
+        account: Account,
+        *,
+        key: str,
+        tokens: Iterable[str] = (),
+        faults: FaultPlan | None = None,
+        log: RequestLog | None = None,
+    ) -> None:
+        self.account = account
+        self.key = key
+        self.tokens = set(tokens)
+        self.faults = faults or FaultPlan()
+        self.log = log or RequestLog()
+        rate = account.settings.rate_limit
+        self.bucket = TokenBucket(rate, time.monotonic) if rate else None
+
+    # -- the application ---------------------------------------------------------------------
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=8 * 1024 * 1024)
+        app.router.add_get("/_emulator/faces/{identity}/{variant}.png", self.serve_face)
+        app.router.add_post("/_emulator/reset", self.control_reset)
+        app.router.add_get("/_emulator/requests", self.control_requests)
+        app.router.add_post("/_emulator/faults", self.control_add_fault)
+        app.router.add_delete("/_emulator/faults", self.control_clear_faults)
+        for method, path, operation, handler in self.routes():
+            app.router.add_route(
+                method, "/face/{version}" + path, self._endpoint(operation, handler)
+            )
+        app.router.add_route("*", "/{tail:.*}", self._endpoint("Unknown", self.not_found))
+        return app
+
+    def routes(self) -> list[tuple[str, str, str, Handler]]:
+        table: list[tuple[str, str, str, Handler]] = [
+            ("POST", "/detect", "Face_Detect", self.detect),
+            ("POST", "/findsimilars", "Face_FindSimilar", self.find_similar),
+            ("POST", "/group", "Face_Group", self.group),
+            ("POST", "/identify", "Face_Identify", self.identify),
+            ("POST", "/verify", "Face_Verify", self.verify),
+            ("POST", "/snapshots", "Snapshot_Take", self.take_snapshot),
+            ("GET", "/snapshots", "Snapshot_List", self.list_snapshots),
+            ("GET", "/snapshots/{sid}", "Snapshot_Get", self.get_snapshot),
+            ("PATCH", "/snapshots/{sid}", "Snapshot_Update", self.update_snapshot),
+            ("DELETE", "/snapshots/{sid}", "Snapshot_Delete", self.delete_snapshot),
+            ("POST", "/snapshots/{sid}/apply", "Snapshot_Apply", self.apply_snapshot),
+            ("GET", "/operations/{oid}", "Snapshot_GetOperationStatus", self.operation_status),
+        ]
+        for kind in Kind:
+            label, base = kind.label, f"/{kind.value}"
+            item = base + "/{cid}"
+            table += [
+                ("PUT", item, f"{label}_Create", _bind(self.create_container, kind)),
+                ("GET", item, f"{label}_Get", _bind(self.get_container, kind)),
+                ("PATCH", item, f"{label}_Update", _bind(self.update_container, kind)),
+                ("DELETE", item, f"{label}_Delete", _bind(self.delete_container, kind)),
+                ("GET", base, f"{label}_List", _bind(self.list_containers, kind)),
+            ]
+            if kind.trainable:
+                table += [
+                    ("POST", item + "/train", f"{label}_Train", _bind(self.train, kind)),
+                    (
+                        "GET",
+                        item + "/training",
+                        f"{label}_GetTrainingStatus",
+                        _bind(self.training_status, kind),
+                    ),
+                ]
+            if kind.has_persons:
+                persons, person = item + "/persons", item + "/persons/{pid}"
+                faces = person + "/persistedfaces"
+                group_person = f"{label}Person"
+                table += [
+                    ("POST", persons, f"{group_person}_Create", _bind(self.create_person, kind)),
+                    ("GET", persons, f"{group_person}_List", _bind(self.list_persons, kind)),
+                    ("GET", person, f"{group_person}_Get", _bind(self.get_person, kind)),
+                    ("PATCH", person, f"{group_person}_Update", _bind(self.update_person, kind)),
+                    ("DELETE", person, f"{group_person}_Delete", _bind(self.delete_person, kind)),
+                    ("POST", faces, f"{group_person}_AddFace", _bind(self.add_face, kind)),
+                    (
+                        "GET",
+                        faces + "/{fid}",
+                        f"{group_person}_GetFace",
+                        _bind(self.get_face, kind),
+                    ),
+                    (
+                        "PATCH",
+                        faces + "/{fid}",
+                        f"{group_person}_UpdateFace",
+                        _bind(self.update_face, kind),
+                    ),
+                    (
+                        "DELETE",
+                        faces + "/{fid}",
+                        f"{group_person}_DeleteFace",
+                        _bind(self.delete_face, kind),
+                    ),
+                ]
+            else:
+                faces = item + "/persistedfaces"
+                table += [
+                    ("POST", faces, f"{label}_AddFace", _bind(self.add_face, kind)),
+                    (
+                        "DELETE",
+                        faces + "/{fid}",
+                        f"{label}_DeleteFace",
+                        _bind(self.delete_face, kind),
+                    ),
+                ]
+                if kind is Kind.LARGE_FACE_LIST:
+                    table += [
+                        ("GET", faces, f"{label}_ListFaces", _bind(self.list_faces, kind)),
+                        ("GET", faces + "/{fid}", f"{label}_GetFace", _bind(self.get_face, kind)),
+                        (
+                            "PATCH",
+                            faces + "/{fid}",
+                            f"{label}_UpdateFace",
+                            _bind(self.update_face, kind),
+                        ),
+                    ]
+        return table
+
+    def _endpoint(
+        self, operation: str, handler: Handler
+    ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        async def endpoint(request: web.Request) -> web.StreamResponse:
+            return await self.dispatch(request, operation, handler)
+
+        return endpoint
+
+    async def dispatch(
+        self, request: web.Request, operation: str, handler: Handler
+    ) -> web.StreamResponse:
+        """Auth, rate limit, faults, then the operation; errors become the service's bodies."""
+        version = request.match_info.get("version", "")
+        call = Call(request, version, _refine(operation, request))
+        response = await self._respond(call, handler)
+        response.headers.setdefault("apim-request-id", str(uuid.uuid4()))
+        self.log.record(
+            LoggedRequest(call.operation, request.method, request.path, response.status, version)
+        )
+        return response
+
+    async def _respond(self, call: Call, handler: Handler) -> web.StreamResponse:
+        request = call.request
+        if (
+            call.operation == "Unknown"
+            or call.version not in VERSIONS
+            or (
+                call.operation.startswith("Snapshot_")
+                and call.version not in _SNAPSHOT_VERSIONS
+                and not (call.modern and call.operation == "Snapshot_GetOperationStatus")
+            )
+        ):
+            return web.json_response(
+                {"error": {"code": "404", "message": "Resource not found"}}, status=404
+            )
+        if not self._authorized(request):
+            return web.json_response({"error": {"code": "401", "message": _ERROR_401}}, status=401)
+        if self.bucket is not None:
+            wait = self.bucket.take()
+            if wait > 0:
+                seconds = max(1, math.ceil(wait))
+                return web.json_response(
+                    {
+                        "error": {
+                            "statusCode": 429,
+                            "message": f"Rate limit is exceeded. Try again in {seconds} seconds.",
+                        }
+                    },
+                    status=429,
+                    headers={"Retry-After": str(seconds)},
+                )
+        fault = self.faults.pick(call.operation)
+        if fault is not None:
+            if fault.latency:
+                await asyncio.sleep(fault.latency)
+            injected = await self._inject_before(call, fault)
+            if injected is not None:
+                return injected
+        try:
+            self.account.advance()
+            response = await handler(call)
+        except ServiceError as error:
+            response = error_reply(error)
+        if fault is not None:
+            return await self._inject_after(call, fault, response)
+        return response
+
+    def _authorized(self, request: web.Request) -> bool:
+        if request.headers.get("Ocp-Apim-Subscription-Key") == self.key:
+            return True
+        bearer = request.headers.get("Authorization", "")
+        return bearer.startswith("Bearer ") and bearer[7:] in self.tokens
+
+    async def _inject_before(self, call: Call, fault: Fault) -> web.StreamResponse | None:
+        if fault.reset == "before":
+            await call.request.read()
+            return _drop(call.request)
+        if fault.status is not None:
+            headers = {}
+            if fault.retry_after is not None:
+                headers["Retry-After"] = str(math.ceil(fault.retry_after))
+            if fault.status == 429 and fault.code is None:
+                body: dict[str, Any] = {
+                    "error": {
+                        "statusCode": 429,
+                        "message": fault.message
+                        or "Rate limit is exceeded. Try again in 1 seconds.",
+                    }
+                }
+            else:
+                code = fault.code or str(fault.status)
+                body = {"error": {"code": code, "message": fault.message or "Injected fault."}}
+                headers["x-ms-error-code"] = code
+            return web.json_response(body, status=fault.status, headers=headers)
+        return None
+
+    async def _inject_after(
+        self, call: Call, fault: Fault, response: web.StreamResponse
+    ) -> web.StreamResponse:
+        if fault.reset == "after":
+            return _drop(call.request)
+        if fault.body == "not_json":
+            return web.Response(
+                status=response.status,
+                text="<html><body>upstream error</body></html>",
+                content_type="text/html",
+            )
+        if fault.body == "truncated" and isinstance(response, web.Response):
+            payload = response.body if isinstance(response.body, bytes) else b""
+            stream = web.StreamResponse(
+                status=response.status, headers={"Content-Type": "application/json"}
+            )
+            stream.content_length = max(len(payload), 2)
+            await stream.prepare(call.request)
+            await stream.write(payload[: len(payload) // 2])
+            _drop(call.request)
+            return stream
+        return response
+
+    # -- control endpoints (no key: they serve tests on loopback) -----------------------------
+
+    async def serve_face(self, request: web.Request) -> web.Response:
+        # match_info is already percent-decoded; parse the raw path to decode exactly once.
+        found = imaging.parse_image_url_path(request.raw_path)
+        if found is None:
+            raise web.HTTPNotFound()
+        return web.Response(body=imaging.synthetic_face(*found), content_type="image/png")
+
+    async def control_reset(self, request: web.Request) -> web.Response:
+        self.account.reset()
+        self.faults.clear()
+        self.log.clear()
+        return web.Response(status=204)
+
+    async def control_requests(self, request: web.Request) -> web.Response:
+        return web.json_response(
+            [
+                {
+                    "operation": r.operation,
+                    "method": r.method,
+                    "path": r.path,
+                    "status": r.status,
+                    "version": r.version,
+                }
+                for r in self.log.requests
+            ]
+        )
+
+    async def control_add_fault(self, request: web.Request) -> web.Response:
+        try:
+            fault = Fault.from_dict(await request.json())
+        except (ValueError, TypeError) as exc:
+            return web.json_response({"error": str(exc)}, status=400)
+        self.faults.add(fault)
+        return web.Response(status=201)
+
+    async def control_clear_faults(self, request: web.Request) -> web.Response:
+        self.faults.clear()
+        return web.Response(status=204)
+
+    async def not_found(self, call: Call) -> web.StreamResponse:
+        raise ServiceError(404, "404", "Resource not found")
+
+    # -- face ----------------------------------------------------------------------------------
+
+    async def detect(self, call: Call) -> web.Response:
+        attributes = call.query("returnFaceAttributes")
+        image = await call.image()
+        ttl = call.number("faceIdTimeToLive")
+        faces = self.account.detect(
+            image,
+            return_face_id=call.flag("returnFaceId", True),
+            return_landmarks=call.flag("returnFaceLandmarks", False),
+            attributes=[a for a in (attributes or "").split(",") if a],
+            recognition_model=call.query("recognitionModel") or "recognition_01",
+            return_recognition_model=call.flag("returnRecognitionModel", False),
+            detection_model=call.query("detectionModel") or "detection_01",
+            ttl=86400 if ttl is None else ttl,
+        )
+        return reply(faces)
+
+    async def find_similar(self, call: Call) -> web.Response:
+        body = await call.json()
+        return reply(
+            self.account.find_similar(
+                body.get("faceId"),
+                body.get("faceIds"),
+                body.get("faceListId"),
+                body.get("largeFaceListId"),
+                body.get("maxNumOfCandidatesReturned"),
+                body.get("mode"),
+            )
+        )
+
+    async def group(self, call: Call) -> web.Response:
+        body = await call.json()
+        return reply(self.account.group(body.get("faceIds")))
+
+    async def identify(self, call: Call) -> web.Response:
+        body = await call.json()
+        return reply(
+            self.account.identify(
+                body.get("faceIds"),
+                body.get("personGroupId"),
+                body.get("largePersonGroupId"),
+                body.get("maxNumOfCandidatesReturned"),
+                body.get("confidenceThreshold"),
+                default_candidates=10 if call.modern else 1,
+            )
+        )
+
+    async def verify(self, call: Call) -> web.Response:
+        body = await call.json()
+        if "faceId1" in body or "faceId2" in body:
+            call.operation = "Face_VerifyFaceToFace"
+            return reply(self.account.verify_faces(body.get("faceId1"), body.get("faceId2")))
+        call.operation = "Face_VerifyFaceToPerson"
+        return reply(
+            self.account.verify_person(
+                body.get("faceId"),
+                body.get("personId"),
+                body.get("personGroupId"),
+                body.get("largePersonGroupId"),
+            )
+        )
+
+    # -- containers ------------------------------------------------------------------------------
+
+    async def create_container(self, kind: Kind, call: Call) -> web.Response:
+        body = await call.json()
+        self.account.create_container(
+            kind,
+            call.path("cid"),
+            body.get("name"),
+            body.get("userData"),
+            body.get("recognitionModel"),
+        )
+        return reply()
+
+    async def get_container(self, kind: Kind, call: Call) -> web.Response:
+        container = self.account.container(kind, call.path("cid"))
+        body = container.wire(with_model=call.flag("returnRecognitionModel", False))
+        if kind is Kind.FACE_LIST:
+            body["persistedFaces"] = [_face_wire(f) for f in container.faces.values()]
+        return reply(body)
+
+    async def update_container(self, kind: Kind, call: Call) -> web.Response:
+        body = await call.json()
+        self.account.update_container(
+            kind, call.path("cid"), body.get("name"), body.get("userData")
+        )
+        return reply()
+
+    async def delete_container(self, kind: Kind, call: Call) -> web.Response:
+        self.account.delete_container(kind, call.path("cid"))
+        return reply()
+
+    async def list_containers(self, kind: Kind, call: Call) -> web.Response:
+        with_model = call.flag("returnRecognitionModel", False)
+        if kind is Kind.FACE_LIST:
+            # FaceList - List has no paging.
+            items = sorted(
+                (c for (k, _), c in self.account.containers.items() if k is kind),
+                key=lambda c: c.container_id,
+            )
+        else:
+            items = self.account.list_containers(kind, call.query("start"), call.number("top"))
+        return reply([c.wire(with_model=with_model) for c in items])
+
+    async def train(self, kind: Kind, call: Call) -> web.Response:
+        training = self.account.train(kind, call.path("cid"))
+        headers = None
+        if call.modern:
+            base = f"{call.request.scheme}://{call.request.host}/face/{call.version}"
+            headers = {"operation-Location": f"{base}/operations/{training.operation_id}"}
+        return reply(status=202, headers=headers)
+
+    async def training_status(self, kind: Kind, call: Call) -> web.Response:
+        container = self.account.container(kind, call.path("cid"))
+        body = dict(self.account.training_status(container))
+        body["status"] = _status_spelling(body["status"], call)
+        if call.modern:
+            body = {k: v for k, v in body.items() if v is not None or k == "message"}
+        return reply(body)
+
+    # -- persons and faces -------------------------------------------------------------------
+
+    async def create_person(self, kind: Kind, call: Call) -> web.Response:
+        body = await call.json()
+        person = self.account.create_person(
+            kind,
+            call.path("cid"),
+            body.get("name"),
+            body.get("userData"),
+            name_required=call.version != "v1.0",
+        )
+        return reply({"personId": person.person_id})
+
+    async def list_persons(self, kind: Kind, call: Call) -> web.Response:
+        group = self.account.container(kind, call.path("cid"))
+        persons = sorted(group.persons.values(), key=lambda p: p.person_id)
+        chosen = page(persons, lambda p: p.person_id, call.query("start"), call.number("top"))
+        return reply([p.wire() for p in chosen])
+
+    async def get_person(self, kind: Kind, call: Call) -> web.Response:
+        group = self.account.container(kind, call.path("cid"))
+        return reply(self.account.person(group, call.path("pid")).wire())
+
+    async def update_person(self, kind: Kind, call: Call) -> web.Response:
+        body = await call.json()
+        self.account.update_person(
+            kind, call.path("cid"), call.path("pid"), body.get("name"), body.get("userData")
+        )
+        return reply()
+
+    async def delete_person(self, kind: Kind, call: Call) -> web.Response:
+        self.account.delete_person(kind, call.path("cid"), call.path("pid"))
+        return reply()
+
+    async def add_face(self, kind: Kind, call: Call) -> web.Response:
+        image = await call.image()
+        container_id = call.path("cid")
+        person_id = call.request.match_info.get("pid")
+        write = self.account.settings.write_seconds
+        stored = self.account.add_face(
+            kind,
+            container_id,
+            person_id,
+            image,
+            user_data=call.query("userData"),
+            target_face=call.query("targetFace"),
+            detection_model=call.query("detectionModel"),
+        )
+        if write > 0:
+            await asyncio.sleep(write)
+        return reply({"persistedFaceId": stored.persisted_face_id})
+
+    async def list_faces(self, kind: Kind, call: Call) -> web.Response:
+        faces = self.account.face_collection(kind, call.path("cid"), None)
+        ordered = sorted(faces.values(), key=lambda f: f.persisted_face_id)
+        chosen = page(
+            ordered, lambda f: f.persisted_face_id, call.query("start"), call.number("top")
+        )
+        return reply([_face_wire(f) for f in chosen])
+
+    async def get_face(self, kind: Kind, call: Call) -> web.Response:
+        faces = self.account.face_collection(
+            kind, call.path("cid"), call.request.match_info.get("pid")
+        )
+        return reply(_face_wire(self.account.stored_face(faces, call.path("fid"))))
+
+    async def update_face(self, kind: Kind, call: Call) -> web.Response:
+        body = await call.json()
+        self.account.update_face(
+            kind,
+            call.path("cid"),
+            call.request.match_info.get("pid"),
+            call.path("fid"),
+            body.get("userData"),
+        )
+        return reply()
+
+    async def delete_face(self, kind: Kind, call: Call) -> web.Response:
+        self.account.delete_face(
+            kind, call.path("cid"), call.request.match_info.get("pid"), call.path("fid")
+        )
+        return reply()
+
+    # -- snapshots and operations --------------------------------------------------------------
+
+    async def take_snapshot(self, call: Call) -> web.Response:
+        body = await call.json()
+        operation = self.account.take_snapshot(
+            body.get("type"), body.get("objectId"), body.get("applyScope"), body.get("userData")
+        )
+        # The service answers with a relative location, under the API path.
+        return reply(
+            status=202, headers={"Operation-Location": f"/operations/{operation.operation_id}"}
+        )
+
+    async def list_snapshots(self, call: Call) -> web.Response:
+        scope = [s for s in (call.query("applyScope") or "").split(",") if s]
+        snapshots = self.account.list_snapshots(call.query("type"), scope)
+        return reply([s.wire() for s in snapshots])
+
+    async def get_snapshot(self, call: Call) -> web.Response:
+        return reply(self.account.snapshot(call.path("sid"), owned=False).wire())
+
+    async def update_snapshot(self, call: Call) -> web.Response:
+        body = await call.json()
+        self.account.update_snapshot(call.path("sid"), body.get("applyScope"), body.get("userData"))
+        return reply()
+
+    async def delete_snapshot(self, call: Call) -> web.Response:
+        self.account.delete_snapshot(call.path("sid"))
+        return reply()
+
+    async def apply_snapshot(self, call: Call) -> web.Response:
+        body = await call.json()
+        operation = self.account.apply_snapshot(
+            call.path("sid"), body.get("objectId"), body.get("mode")
+        )
+        return reply(
+            status=202, headers={"Operation-Location": f"/operations/{operation.operation_id}"}
+        )
+
+    async def operation_status(self, call: Call) -> web.Response:
+        operation = self.account.operation(call.path("oid"))
+        return reply(_operation_wire(operation, self.account.now(), call))
+
+
+def _bind(method: Callable[[Kind, Call], Awaitable[web.StreamResponse]], kind: Kind) -> Handler:
+    async def bound(call: Call) -> web.StreamResponse:
+        return await method(kind, call)
+
+    return bound
+
+
+def _refine(operation: str, request: web.Request) -> str:
+    """Give stream/URL and face/person overloads their own operationIds, as the spec does."""
+    if operation.endswith("_AddFace") or operation == "Face_Detect":
+        suffix = "FromStream" if request.content_type == "application/octet-stream" else "FromUrl"
+        return (
+            "Face_DetectWith" + suffix.removeprefix("From")
+            if operation == "Face_Detect"
+            else operation + suffix
+        )
+    return operation
+
+
+def _face_wire(face: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"persistedFaceId": face.persisted_face_id}
+    if face.user_data is not None:
+        body["userData"] = face.user_data
+    return body
+
+
+def _status_spelling(status: str, call: Call) -> str:
+    # v1.0 spells "notstarted"; v1.0-preview and v1.2 spell "notStarted".
+    if status == "notstarted" and call.version != "v1.0":
+        return "notStarted"
+    return status
+
+
+def _operation_wire(operation: Operation, now: float, call: Call) -> dict[str, Any]:
+    phase = operation.phase(now)
+    last = min(now, operation.ends_at)
+    if call.modern:
+        return {
+            "operationId": operation.operation_id,
+            "status": _status_spelling(phase, call),
+            "createdTime": iso(operation.created_at),
+            "lastActionTime": iso(last),
+            "finishedTime": iso(operation.ends_at) if operation.done else None,
+            "message": operation.message,
+        }
+    body: dict[str, Any] = {
+        "status": _status_spelling(phase, call),
+        "createdTime": iso(operation.created_at),
+        "lastActionTime": iso(last),
+        "resourceLocation": operation.resource_location if phase == "succeeded" else None,
+        "message": operation.message if phase == "failed" else None,
+    }
+    if call.version == "v1.0-preview" and operation.done:
+        body["finishedTime"] = iso(operation.ends_at)
+    return body
+
+
+def _drop(request: web.Request) -> web.Response:
+    """Break the connection: the client sees a reset, never a reply."""
+    transport = request.transport
+    if transport is not None:
+        transport.abort()
+    return web.Response(status=599)
