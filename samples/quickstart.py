@@ -1,31 +1,22 @@
-"""facekit quick start: enroll a family concurrently, train, and identify a new photo.
+"""facekit quick start: enroll a family concurrently, train, and identify a group photo.
 
-Runs against FACE_ENDPOINT / FACE_KEY when both are set, otherwise against a local stand-in
-of the Face service on 127.0.0.1 (no Azure subscription needed).
+Runs against FACE_ENDPOINT / FACE_KEY when both are set, otherwise against facekit's
+built-in Face emulator on 127.0.0.1 (no Azure subscription needed).
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
-import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).parent))
-
 import contextlib
+import os
+import time
 
 from facekit import FaceClient, KeyCredential, NotFoundError
+from facekit.emulator import EmulatorSettings, FaceEmulator, group_photo, synthetic_face
 
 GROUP = "facekit-quickstart"
-FAMILY = ["Anna", "Bill", "Clara", "Dev"]
-
-
-def photo(name: str, variant: int) -> bytes:
-    """Stand-in image bytes (2 KB) for one photo of a person."""
-    seed = f"{name}-{variant}".encode()
-    return (seed * (2048 // len(seed) + 1))[:2048]
+FAMILY = ["anna", "bill", "clara", "dev"]
+MODEL = "recognition_04"
 
 
 async def enroll(face: FaceClient, name: str) -> str:
@@ -33,7 +24,7 @@ async def enroll(face: FaceClient, name: str) -> str:
     # Faces of one person go one after another: the service serializes them anyway.
     for variant in range(3):
         await face.large_person_groups.persons.add_face(
-            GROUP, person.person_id, photo(name, variant)
+            GROUP, person.person_id, synthetic_face(name, variant)
         )
     return person.person_id
 
@@ -44,7 +35,7 @@ async def run(endpoint: str, key: str) -> None:
         with contextlib.suppress(NotFoundError):
             await face.large_person_groups.delete(GROUP)
         await face.large_person_groups.create(
-            GROUP, name="Quick start family", recognition_model="recognition_04"
+            GROUP, name="Quick start family", recognition_model=MODEL
         )
         started = time.perf_counter()
         person_ids = await asyncio.gather(*(enroll(face, name) for name in FAMILY))
@@ -57,18 +48,18 @@ async def run(endpoint: str, key: str) -> None:
         await face.large_person_groups.train(GROUP)
         status = await face.large_person_groups.get_training_status(GROUP)
         while status.status not in ("succeeded", "failed"):
-            await asyncio.sleep(1)
+            await asyncio.sleep(0.2)
             status = await face.large_person_groups.get_training_status(GROUP)
         print(f"training {status.status}")
 
-        detected = await face.detect(
-            photo("Clara", 1), return_face_id=True, recognition_model="recognition_04"
-        )
+        photo = group_photo([("clara", 7), ("stranger", 1), ("bill", 8)])
+        detected = await face.detect(photo, return_face_id=True, recognition_model=MODEL)
         face_ids = [d.face_id for d in detected if d.face_id]
+        print(f"detected {len(face_ids)} faces in a group photo")
         for result in await face.identify(face_ids, large_person_group_id=GROUP):
             best = result.candidates[0] if result.candidates else None
-            who = f"{names[best.person_id]} ({best.confidence:.2f})" if best else "nobody"
-            print(f"identified face {result.face_id[:8]}… as {who}")
+            who = f"{names[best.person_id]} ({best.confidence:.2f})" if best else "nobody known"
+            print(f"  face {result.face_id[:8]}: {who}")
         await face.large_person_groups.delete(GROUP)
 
 
@@ -77,14 +68,9 @@ async def main() -> None:
     if endpoint and key:
         await run(endpoint, key)
         return
-    import _loopback_face
-
-    runner, local = await _loopback_face.start()
-    print("no FACE_ENDPOINT/FACE_KEY set: using a local stand-in Face service")
-    try:
-        await run(local, _loopback_face.KEY)
-    finally:
-        await runner.cleanup()
+    print("no FACE_ENDPOINT/FACE_KEY set: using facekit's built-in Face emulator")
+    async with FaceEmulator(settings=EmulatorSettings(training_base_seconds=0.3)) as emulator:
+        await run(emulator.endpoint, emulator.key)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ from aioresponses import aioresponses
 
 from facekit import FaceClient, KeyCredential, RateLimiter, RetryPolicy
 
+pytest_plugins = ["pytester"]
+
 ENDPOINT = "https://westus.api.cognitive.microsoft.com"
 BASE = f"{ENDPOINT}/face/v1.0"
 # Looks like a real key so that a leak in any log line, repr or message is caught by search.

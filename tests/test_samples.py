@@ -25,9 +25,12 @@ def run_sample(name: str, timeout: float = 60) -> str:
     return done.stdout
 
 
-def test_quickstart_enrolls_trains_and_identifies_against_the_local_service() -> None:
+def test_quickstart_enrolls_trains_and_identifies_against_the_emulator() -> None:
     out = run_sample("quickstart.py")
-    assert "using a local stand-in Face service" in out
+    assert "using facekit's built-in Face emulator" in out
     assert "enrolled 4 people" in out
     assert "training succeeded" in out
-    assert "as Clara" in out
+    assert "detected 3 faces" in out
+    assert ": clara (" in out
+    assert ": bill (" in out
+    assert "nobody known" in out
