@@ -16,13 +16,16 @@ from .errors import (
     FaceValidationError,
     ForbiddenError,
     NotFoundError,
+    OperationFailedError,
     QuotaExceededError,
     RateLimitError,
     ServerError,
+    TrainingFailedError,
     UnsupportedMediaTypeError,
 )
 from .images import ImageInput, ProgressCallback
 from .paging import AsyncPager
+from .polling import OperationPoller, Poller, PollingPolicy, TrainingPoller
 from .ratelimit import RateLimiter
 from .session import CallOptions, RawResponse
 
@@ -44,6 +47,10 @@ __all__ = [
     "ImageInput",
     "KeyCredential",
     "NotFoundError",
+    "OperationFailedError",
+    "OperationPoller",
+    "Poller",
+    "PollingPolicy",
     "ProgressCallback",
     "QuotaExceededError",
     "RateLimitError",
@@ -52,6 +59,8 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "TokenCredential",
+    "TrainingFailedError",
+    "TrainingPoller",
     "UnsupportedMediaTypeError",
     "__version__",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Mapping
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import aiohttp
 import attrs
@@ -13,6 +13,7 @@ import attrs
 from . import _retry
 from .auth import KeyCredential, TokenCredential
 from .errors import FaceValidationError
+from .polling import Poller, PollingPolicy, resume
 from .ratelimit import RateLimiter
 from .resources import (
     FaceLists,
@@ -139,6 +140,15 @@ class FaceClient(FaceOperations):
         copy = object.__new__(FaceClient)
         copy._init_from(self._session.copy(config, rate_limiter), owner=False)
         return copy
+
+    def resume_poller(
+        self, token: str, *, polling: PollingPolicy | None = None
+    ) -> Poller[Any, Any]:
+        """Rebuild a training or snapshot poller from `poller.continuation_token()`.
+
+        Works in any process, with any client of the same endpoint.
+        """
+        return resume(self._session, token, polling)
 
     @contextlib.contextmanager
     def capture_responses(self) -> Iterator[list[RawResponse]]:

@@ -20,9 +20,11 @@ __all__ = [
     "FaceValidationError",
     "ForbiddenError",
     "NotFoundError",
+    "OperationFailedError",
     "QuotaExceededError",
     "RateLimitError",
     "ServerError",
+    "TrainingFailedError",
     "UnsupportedMediaTypeError",
     "error_from_response",
 ]
@@ -144,6 +146,24 @@ class RateLimitError(FaceAPIError):
 
 class ServerError(FaceAPIError):
     """HTTP 5xx: the service failed."""
+
+
+class TrainingFailedError(FaceError):
+    """A training ended "failed"; `message` is the service's reason, `status` the last status."""
+
+    def __init__(self, message: str, *, status: Any = None) -> None:
+        super().__init__(f"training failed: {message}")
+        self.message = message
+        self.status = status
+
+
+class OperationFailedError(FaceError):
+    """A snapshot take/apply operation ended "failed"; `status` is its OperationStatus."""
+
+    def __init__(self, message: str, *, status: Any = None) -> None:
+        super().__init__(f"operation failed: {message}")
+        self.message = message
+        self.status = status
 
 
 _BY_STATUS: dict[int, type[FaceAPIError]] = {

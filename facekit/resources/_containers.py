@@ -11,11 +11,12 @@ from collections.abc import Sequence
 from typing import Any, ClassVar, Generic, TypeVar, Unpack
 
 from .. import _validation as check
-from ..errors import FaceValidationError
+from ..errors import ConflictError, FaceValidationError, NotFoundError
 from ..images import ImageInput, ProgressCallback
 from ..models import PersistedFace, Person, TrainingStatus
 from ..models.requests import MetaDataBody, UpdateFaceBody
 from ..paging import AsyncPager
+from ..polling import PollingPolicy, TrainingPoller, server_time
 from ..session import CallOptions
 from ._base import Resource, add_face, name_and_user_data
 
@@ -179,6 +180,48 @@ class TrainingOperations(Resource):
         await self._session.call(
             "POST", self._training_path(container_id, "train"), idempotent=False, options=options
         )
+
+    async def begin_train(
+        self,
+        container_id: str,
+        *,
+        polling: PollingPolicy | None = None,
+        **options: Unpack[CallOptions],
+    ) -> TrainingPoller:
+        """Queue a training and return a poller; `await poller` gives the final status.
+
+        If a training is already running (409 ...TrainingNotFinished), the poller follows it.
+        """
+        path = self._training_path(container_id, "train")
+        previous = await self._last_training(container_id, options)
+        try:
+            response = await self._session.send(
+                "POST", self._session.url_for(path), idempotent=False, options=options
+            )
+            queued_at = server_time(response)
+        except ConflictError as error:
+            if not (error.code or "").endswith("TrainingNotFinished"):
+                raise
+            queued_at = None
+        return TrainingPoller(
+            self._session,
+            self._collection,
+            container_id,
+            queued_at=queued_at,
+            previous=previous,
+            policy=polling,
+        )
+
+    async def _last_training(
+        self, container_id: str, options: CallOptions
+    ) -> TrainingStatus | None:
+        """The status before a new train request, to recognise it when it shows up stale."""
+        try:
+            return await self.get_training_status(container_id, **options)
+        except NotFoundError as error:
+            if error.code and error.code.endswith("NotTrained"):
+                return None
+            raise
 
     async def get_training_status(
         self, container_id: str, **options: Unpack[CallOptions]

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from typing import Unpack
 
 from .. import _validation as check
-from ..errors import FaceResponseError, FaceValidationError
+from ..errors import FaceError, FaceResponseError, FaceValidationError
 from ..models import OperationLocation, OperationStatus, Snapshot
 from ..models.requests import ApplySnapshotBody, TakeSnapshotBody, UpdateSnapshotBody
+from ..polling import OperationPoller, PollingPolicy, resume
 from ..session import CallOptions, RawResponse
 from ._base import Resource
 
@@ -46,6 +47,40 @@ class Snapshots(Resource):
             options=options,
         )
         return _operation_location(response)
+
+    async def begin_take(
+        self,
+        type: str,
+        object_id: str,
+        apply_scope: Sequence[str],
+        *,
+        user_data: str | None = None,
+        polling: PollingPolicy | None = None,
+        **options: Unpack[CallOptions],
+    ) -> OperationPoller:
+        """Take a snapshot; `await poller` gives the snapshot id."""
+        location = await self.take(type, object_id, apply_scope, user_data=user_data, **options)
+        return OperationPoller(self._session, location.location, purpose="take", policy=polling)
+
+    async def begin_apply(
+        self,
+        snapshot_id: str,
+        object_id: str,
+        *,
+        mode: str | None = None,
+        polling: PollingPolicy | None = None,
+        **options: Unpack[CallOptions],
+    ) -> OperationPoller:
+        """Apply a snapshot; `await poller` gives the created object's location."""
+        location = await self.apply(snapshot_id, object_id, mode=mode, **options)
+        return OperationPoller(self._session, location.location, purpose="apply", policy=polling)
+
+    def resume(self, token: str, *, polling: PollingPolicy | None = None) -> OperationPoller:
+        """Rebuild a take/apply poller from its continuation token."""
+        poller = resume(self._session, token, polling)
+        if not isinstance(poller, OperationPoller):
+            raise FaceError("the continuation token is not one of a snapshot operation")
+        return poller
 
     async def list(
         self,

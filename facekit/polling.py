@@ -1,0 +1,386 @@
+"""Pollers for long-running operations: trainings and snapshot take/apply.
+
+`await poller` returns the final result. Polling goes through the client's rate limiter and
+retry policy; several tasks awaiting one poller share one polling loop, and cancelling an
+awaiting task stops local polling only (never the job on the service). A continuation token
+rebuilds the poller in another process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import random
+from collections.abc import AsyncIterator, Callable, Generator
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any, Generic, TypeVar
+
+import attrs
+import cattrs
+import yarl
+
+from ._retry import retry_after_seconds
+from .errors import (
+    FaceError,
+    FaceResponseError,
+    FaceTimeoutError,
+    NotFoundError,
+    OperationFailedError,
+    TrainingFailedError,
+)
+from .models import OperationStatus, TrainingStatus
+from .models._serde import structure, to_wire
+from .session import FaceSession, RawResponse
+
+__all__ = [
+    "OperationPoller",
+    "Poller",
+    "PollingPolicy",
+    "TrainingPoller",
+    "decode_token",
+    "resume",
+    "server_time",
+]
+
+S = TypeVar("S", TrainingStatus, OperationStatus)
+R = TypeVar("R")
+
+TOKEN_PREFIX = "facekit-poller"
+TOKEN_VERSION = 1
+_TERMINAL = ("succeeded", "failed")
+# The Date header has one-second resolution; a status created within this much before the
+# train request could still be ours, so anything older is the previous training's.
+_CLOCK_SLACK = timedelta(seconds=1)
+
+
+@attrs.frozen(kw_only=True)
+class PollingPolicy:
+    """How often to poll: the server's Retry-After if sent, else `initial` seconds growing
+    by `growth` up to `maximum`, each spread by +-`jitter` (a fraction)."""
+
+    initial: float = attrs.field(default=1.0, validator=attrs.validators.gt(0))
+    growth: float = attrs.field(default=1.5, validator=attrs.validators.ge(1))
+    maximum: float = attrs.field(default=30.0, validator=attrs.validators.gt(0))
+    jitter: float = attrs.field(
+        default=0.1, validator=[attrs.validators.ge(0), attrs.validators.lt(1)]
+    )
+
+    def delay(self, poll: int, retry_after: float | None, rand: Callable[[], float]) -> float:
+        """Seconds to wait after poll number `poll` (0-based)."""
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), self.maximum)
+        base = min(self.maximum, self.initial * self.growth ** min(poll, 64))
+        return base * (1 + self.jitter * (2 * rand() - 1))
+
+
+def status_word(status: TrainingStatus | OperationStatus) -> str:
+    return str(status.status.value).lower()
+
+
+class Poller(Generic[S, R]):
+    """An awaitable long-running operation.
+
+    `await poller` (or `await poller.result(timeout=...)`) returns the result; `status` is
+    the last status seen (no I/O); `refresh()` polls once; `done()` says whether it ended;
+    `async for status in poller` yields each change; `continuation_token()` resumes it
+    elsewhere with `FaceClient.resume_poller(token)`.
+    """
+
+    def __init__(self, session: FaceSession, policy: PollingPolicy | None = None) -> None:
+        self._session = session
+        self.policy = policy or PollingPolicy()
+        self._status: S | None = None
+        self._changes = 0
+        self._polls = 0
+        self._next_delay: float | None = None
+        self._lock = asyncio.Lock()
+        self._changed = asyncio.Event()
+        self._rand = random.random
+
+    # -- what subclasses provide ---------------------------------------------------------
+
+    async def _fetch(self) -> tuple[S | None, RawResponse | None]:
+        raise NotImplementedError
+
+    def _outcome(self, status: S) -> R:
+        raise NotImplementedError
+
+    def _token_fields(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    # -- public API ---------------------------------------------------------------------------
+
+    @property
+    def status(self) -> S | None:
+        """The last status seen, without any I/O (None before the first poll)."""
+        return self._status
+
+    @property
+    def polls(self) -> int:
+        """Status requests made by this poller so far."""
+        return self._polls
+
+    def done(self) -> bool:
+        return self._status is not None and status_word(self._status) in _TERMINAL
+
+    async def refresh(self) -> S | None:
+        """Poll once now and return the status."""
+        async with self._lock:
+            try:
+                await self._poll()
+            finally:
+                self._wake()
+        return self._status
+
+    def __await__(self) -> Generator[Any, None, R]:
+        return self.result().__await__()
+
+    async def result(self, timeout: float | None = None) -> R:  # noqa: ASYNC109 - the API asks for it
+        """Wait for the end; raise FaceTimeoutError after `timeout` s (the poller stays usable)."""
+        try:
+            async with asyncio.timeout(timeout):
+                while not self.done():
+                    await self._step()
+        except TimeoutError:
+            raise FaceTimeoutError(
+                f"the operation did not finish within {timeout} s (it goes on on the service)"
+            ) from None
+        assert self._status is not None
+        return self._outcome(self._status)
+
+    async def __aiter__(self) -> AsyncIterator[S]:
+        seen = -1
+        while True:
+            if self._changes != seen and self._status is not None:
+                seen = self._changes
+                yield self._status
+                if self.done():
+                    return
+            await self._step()
+
+    def continuation_token(self) -> str:
+        """An opaque, versioned string to rebuild this poller in another process.
+
+        It holds the operation's location and what is needed to recognise its status,
+        never a key or token.
+        """
+        data = {"v": TOKEN_VERSION, "endpoint": str(self._session.base_url), **self._token_fields()}
+        encoded = base64.urlsafe_b64encode(json.dumps(data, sort_keys=True).encode()).decode()
+        return f"{TOKEN_PREFIX}:{TOKEN_VERSION}:{encoded.rstrip('=')}"
+
+    # -- the shared polling loop -------------------------------------------------------------
+
+    async def _step(self) -> None:
+        """One turn of the loop: poll, then wait. Only one task at a time drives it."""
+        if self._lock.locked():
+            # Someone else is polling: wait for what they see instead of polling too.
+            await self._changed.wait()
+            return
+        async with self._lock:
+            try:
+                if self.done():
+                    return
+                if self._polls:
+                    await asyncio.sleep(self._wait())
+                await self._poll()
+            finally:
+                # Also when the polling task is cancelled: a waiting task then takes over.
+                self._wake()
+
+    def _wait(self) -> float:
+        delay = self._next_delay
+        if delay is None:
+            delay = self.policy.delay(self._polls - 1, None, self._rand)
+        return delay
+
+    async def _poll(self) -> None:
+        status, response = await self._fetch()
+        self._polls += 1
+        retry_after = retry_after_seconds(response.headers) if response is not None else None
+        self._next_delay = (
+            self.policy.delay(self._polls - 1, retry_after, self._rand)
+            if retry_after is not None
+            else None
+        )
+        if status is not None and (self._status is None or status != self._status):
+            self._status = status
+            self._changes += 1
+
+    def _wake(self) -> None:
+        """Wake every task waiting on this turn, and arm a fresh event for the next one."""
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()
+
+    def __repr__(self) -> str:
+        word = status_word(self._status) if self._status is not None else "unknown"
+        return f"{type(self).__name__}(status={word!r}, polls={self._polls})"
+
+
+class TrainingPoller(Poller[TrainingStatus, TrainingStatus]):
+    """Follows GET .../training after a train request; returns the final TrainingStatus.
+
+    Right after POST train the service may still show the previous training's result. Such
+    a status is treated as not started yet when it is identical to the one read just before
+    the train request (`previous`), or when it was created before this training was queued
+    by the service's own clock (the Date header of the 202, less a second of slack).
+    """
+
+    def __init__(
+        self,
+        session: FaceSession,
+        collection: str,
+        container_id: str,
+        *,
+        queued_at: datetime | None,
+        previous: TrainingStatus | None = None,
+        policy: PollingPolicy | None = None,
+    ) -> None:
+        super().__init__(session, policy)
+        self.collection = collection
+        self.container_id = container_id
+        self.queued_at = queued_at
+        self.previous = previous
+
+    async def _fetch(self) -> tuple[TrainingStatus | None, RawResponse | None]:
+        url = self._session.url_for([self.collection, self.container_id, "training"])
+        try:
+            response = await self._session.send("GET", url, idempotent=True)
+        except NotFoundError as error:
+            # Just after queueing, a never-trained container can still answer ...NotTrained.
+            if error.code and error.code.endswith("NotTrained") and self._status is None:
+                return None, None
+            raise
+        status = self._session.parse(response, TrainingStatus)
+        if self._is_stale(status):
+            return None, response
+        return status, response
+
+    def _is_stale(self, status: TrainingStatus) -> bool:
+        if self.previous is not None and status == self.previous:
+            return True
+        if self.queued_at is None:
+            return False
+        return status.created_date_time < self.queued_at - _CLOCK_SLACK
+
+    def _outcome(self, status: TrainingStatus) -> TrainingStatus:
+        if status_word(status) == "failed":
+            raise TrainingFailedError(status.message or "no reason given", status=status)
+        return status
+
+    def _token_fields(self) -> dict[str, Any]:
+        return {
+            "kind": "training",
+            "collection": self.collection,
+            "id": self.container_id,
+            "queued_at": self.queued_at.isoformat() if self.queued_at else None,
+            "previous": to_wire(self.previous) if self.previous is not None else None,
+        }
+
+
+class OperationPoller(Poller[OperationStatus, str]):
+    """Follows an Operation-Location (snapshot take or apply).
+
+    The result is the snapshot id for a take and the target object's location for an apply;
+    the full OperationStatus stays in `status`.
+    """
+
+    def __init__(
+        self,
+        session: FaceSession,
+        location: str,
+        *,
+        purpose: str,
+        policy: PollingPolicy | None = None,
+    ) -> None:
+        super().__init__(session, policy)
+        # Resolved now so that a location on another host is refused before any request.
+        self.url = session.resolve_location(location)
+        self.location = location
+        self.purpose = purpose
+
+    @property
+    def operation_id(self) -> str | None:
+        return OperationStatus.id_from_location(self.location)
+
+    async def _fetch(self) -> tuple[OperationStatus | None, RawResponse | None]:
+        response = await self._session.send("GET", self.url, idempotent=True)
+        return self._session.parse(response, OperationStatus), response
+
+    def _outcome(self, status: OperationStatus) -> str:
+        if status_word(status) == "failed":
+            raise OperationFailedError(status.message or "no reason given", status=status)
+        if self.purpose == "take":
+            snapshot_id = status.snapshot_id
+            if snapshot_id is None:
+                raise FaceResponseError(
+                    f"the take operation succeeded without a snapshot in resourceLocation "
+                    f"({status.resource_location!r})"
+                )
+            return snapshot_id
+        if status.resource_location is None:
+            raise FaceResponseError("the apply operation succeeded without a resourceLocation")
+        return status.resource_location
+
+    def _token_fields(self) -> dict[str, Any]:
+        return {"kind": "operation", "location": self.location, "purpose": self.purpose}
+
+
+def server_time(response: RawResponse) -> datetime | None:
+    """The service's clock from the Date header, if it sent a valid one."""
+    value = response.headers.get("Date")
+    if not value:
+        return None
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+def decode_token(token: str) -> dict[str, Any]:
+    """Check and decode a continuation token; FaceError if it is not one of ours."""
+    prefix, _, rest = token.partition(":")
+    version, _, payload = rest.partition(":")
+    if prefix != TOKEN_PREFIX or not version.isdigit():
+        raise FaceError("not a facekit continuation token")
+    if int(version) != TOKEN_VERSION:
+        raise FaceError(f"continuation token version {version} is not supported")
+    try:
+        data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except ValueError:
+        raise FaceError("the continuation token is damaged") from None
+    if not isinstance(data, dict) or data.get("kind") not in ("training", "operation"):
+        raise FaceError("the continuation token is damaged")
+    return data
+
+
+def resume(
+    session: FaceSession, token: str, policy: PollingPolicy | None = None
+) -> Poller[Any, Any]:
+    """Rebuild a poller from `continuation_token()` on this session's endpoint."""
+    data = decode_token(token)
+    endpoint = data.get("endpoint")
+    if endpoint != str(session.base_url):
+        raise FaceError(
+            f"the continuation token belongs to {yarl.URL(str(endpoint)).host}, "
+            f"not to this client's endpoint {session.base_url.host}"
+        )
+    try:
+        if data["kind"] == "training":
+            queued = data.get("queued_at")
+            previous = data.get("previous")
+            return TrainingPoller(
+                session,
+                str(data["collection"]),
+                str(data["id"]),
+                queued_at=datetime.fromisoformat(queued) if queued else None,
+                previous=structure(previous, TrainingStatus) if previous else None,
+                policy=policy,
+            )
+        return OperationPoller(
+            session, str(data["location"]), purpose=str(data["purpose"]), policy=policy
+        )
+    except (KeyError, ValueError, TypeError, cattrs.BaseValidationError):
+        raise FaceError("the continuation token is damaged") from None
