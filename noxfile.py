@@ -7,7 +7,7 @@ import nox
 nox.options.sessions = ["tests", "lint", "typecheck"]
 nox.options.reuse_existing_virtualenvs = True
 
-SOURCES = ["facekit", "tests", "samples", "noxfile.py"]
+SOURCES = ["facekit", "tests", "samples", "benchmarks", "noxfile.py"]
 
 
 @nox.session

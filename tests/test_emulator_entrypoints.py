@@ -15,7 +15,6 @@ import pytest
 from facekit.emulator import FaceEmulator, synthetic_face
 
 
-
 def get(url: str, key: str) -> tuple[int, object]:
     request = urllib.request.Request(url, headers={"Ocp-Apim-Subscription-Key": key})
     try:

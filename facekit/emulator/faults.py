@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import random
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -109,6 +110,8 @@ class LoggedRequest:
     path: str
     status: int
     version: str
+    #: time.monotonic() when it was answered.
+    at: float = field(default_factory=time.monotonic)
 
 
 class RequestLog:
@@ -131,6 +134,16 @@ class RequestLog:
             if fnmatch.fnmatchcase(r.operation, operation)
             and (status is None or r.status == status)
         )
+
+    def peak_rate(self, window: float = 1.0, operation: str = "*") -> int:
+        """The most requests of `operation` answered within any `window` seconds."""
+        times = sorted(r.at for r in self.requests if fnmatch.fnmatchcase(r.operation, operation))
+        best, start = 0, 0
+        for end, moment in enumerate(times):
+            while moment - times[start] >= window:
+                start += 1
+            best = max(best, end - start + 1)
+        return best
 
     def counters(self) -> Counter[tuple[str, int]]:
         return Counter((r.operation, r.status) for r in self.requests)

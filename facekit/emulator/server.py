@@ -15,7 +15,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from .faults import Fault, FaultPlan, RequestLog
-from .service import FaceService
+from .service import FaceService, TokenBucket
 from .state import Account, EmulatorSettings, SnapshotStore
 
 __all__ = ["FaceEmulator"]
@@ -74,6 +74,11 @@ class FaceEmulator:
     def inject(self, operation: str = "*", **fault: Any) -> Fault:
         """Add a fault, e.g. `inject("LargePersonGroupPerson_AddFace*", reset="after")`."""
         return self.faults.add(Fault(operation=operation, **fault))
+
+    def set_rate_limit(self, rate: float | None) -> None:
+        """Change the service's rate limit now (None: unlimited)."""
+        self.settings.rate_limit = rate
+        self.service.bucket = TokenBucket(rate, time.monotonic) if rate else None
 
     def reset(self) -> None:
         """Forget all data, faults and logged requests (snapshots in the shared store stay)."""

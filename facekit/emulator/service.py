@@ -558,7 +558,8 @@ class FaceService:
     async def training_status(self, kind: Kind, call: Call) -> web.Response:
         container = self.account.container(kind, call.path("cid"))
         body = dict(self.account.training_status(container))
-        body["status"] = _status_spelling(body["status"], call)
+        # TrainingStatus keeps v1.0's "notstarted" in v1.0-preview; v1.2 writes "notStarted".
+        body["status"] = _status_spelling(body["status"], camel=call.modern)
         if call.modern:
             body = {k: v for k, v in body.items() if v is not None or k == "message"}
         return reply(body)
@@ -715,11 +716,8 @@ def _face_wire(face: Any) -> dict[str, Any]:
     return body
 
 
-def _status_spelling(status: str, call: Call) -> str:
-    # v1.0 spells "notstarted"; v1.0-preview and v1.2 spell "notStarted".
-    if status == "notstarted" and call.version != "v1.0":
-        return "notStarted"
-    return status
+def _status_spelling(status: str, *, camel: bool) -> str:
+    return "notStarted" if status == "notstarted" and camel else status
 
 
 def _operation_wire(operation: Operation, now: float, call: Call) -> dict[str, Any]:
@@ -728,14 +726,15 @@ def _operation_wire(operation: Operation, now: float, call: Call) -> dict[str, A
     if call.modern:
         return {
             "operationId": operation.operation_id,
-            "status": _status_spelling(phase, call),
+            "status": _status_spelling(phase, camel=True),
             "createdTime": iso(operation.created_at),
             "lastActionTime": iso(last),
             "finishedTime": iso(operation.ends_at) if operation.done else None,
             "message": operation.message,
         }
     body: dict[str, Any] = {
-        "status": _status_spelling(phase, call),
+        # OperationStatus: v1.0 "notstarted", v1.0-preview "notStarted".
+        "status": _status_spelling(phase, camel=call.version != "v1.0"),
         "createdTime": iso(operation.created_at),
         "lastActionTime": iso(last),
         "resourceLocation": operation.resource_location if phase == "succeeded" else None,

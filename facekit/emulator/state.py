@@ -144,8 +144,13 @@ class EmulatorSettings:
     retired_attributes: str = "serve"
     #: Subscription id of this account, for snapshot apply scopes.
     subscription_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    #: Account id reported in snapshots.
-    account_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    #: Account reported in snapshots: an Azure resource id, as the service writes it.
+    account_id: str = field(
+        default_factory=lambda: (
+            f"/subscriptions/{uuid.uuid4()}/resourceGroups/facekit-emulator/providers/"
+            f"Microsoft.CognitiveServices/accounts/face-{uuid.uuid4().hex[:8]}"
+        )
+    )
 
 
 RETIRED_ATTRIBUTES = ("age", "gender", "smile", "facialHair", "hair", "makeup", "emotion")
@@ -271,6 +276,10 @@ class Snapshot:
     created_at: float
     updated_at: float
     content: Container
+
+    def scope_folded(self) -> set[str]:
+        """Apply scope ids compared case-insensitively (they are sent as given)."""
+        return {s.lower() for s in self.apply_scope}
 
     def wire(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -890,7 +899,7 @@ class Account:
                 self.settings.account_id,
                 self.settings.subscription_id,
                 kind,
-                [s.lower() for s in scope],
+                list(scope),
                 user_data,
                 created_at=now,
                 updated_at=now,
@@ -902,7 +911,7 @@ class Account:
 
     def apply_snapshot(self, snapshot_id: str, object_id: Any, mode: Any) -> Operation:
         snapshot = self.snapshot(snapshot_id, owned=False)
-        if self.settings.subscription_id.lower() not in snapshot.apply_scope:
+        if self.settings.subscription_id.lower() not in snapshot.scope_folded():
             raise bad("The snapshot cannot be applied by this subscription (not in applyScope).")
         if not isinstance(object_id, str) or not _ID.fullmatch(object_id):
             raise bad("Object ID is invalid.")
@@ -953,15 +962,13 @@ class Account:
             for s in self.snapshot_store.snapshots.values()
             if s.account_id == self.settings.account_id
             and (kind is None or s.kind is kind)
-            and wanted.issubset(s.apply_scope)
+            and wanted.issubset(s.scope_folded())
         ]
 
     def update_snapshot(self, snapshot_id: str, apply_scope: Any, user_data: Any) -> None:
         snapshot = self.snapshot(snapshot_id, owned=True)
         if apply_scope is not None:
-            snapshot.apply_scope = [
-                s.lower() for s in check_id_list(apply_scope, "applyScope", 1, None)
-            ]
+            snapshot.apply_scope = check_id_list(apply_scope, "applyScope", 1, None)
         check_user_data(user_data)
         if user_data is not None:
             snapshot.user_data = user_data
