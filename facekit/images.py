@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import os
 import stat
-from collections.abc import AsyncIterable, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterable, Callable
 from typing import IO, Any, TypeAlias
 
 import anyio
@@ -37,7 +37,7 @@ class ImageUpload:
 
     def __init__(
         self,
-        opener: Callable[[], AsyncIterator[bytes]],
+        opener: Callable[[], AsyncGenerator[bytes, None]],
         *,
         size: int | None,
         replayable: bool,
@@ -56,30 +56,33 @@ class ImageUpload:
         """Whether the body can be sent (again): not yet started, or replayable."""
         return self.replayable or not self.started
 
-    async def chunks(self) -> AsyncIterator[bytes]:
+    async def chunks(self) -> AsyncGenerator[bytes, None]:
         self.started = True
         sent = 0
         chunks = self._opener()
-        while True:
-            try:
-                chunk = await anext(chunks)
-            except StopAsyncIteration:
-                return
-            except OSError as exc:
-                # A local read error is the caller's image, not the network: say so.
-                self.error = FaceValidationError("image", f"cannot be read: {exc}")
-                raise self.error from exc
-            if not chunk:
-                continue
-            sent += len(chunk)
-            if sent > check.IMAGE_MAX_BYTES:
-                self.error = FaceValidationError(
-                    "image", "stream is larger than 6 MB, the most the service accepts"
-                )
-                raise self.error
-            yield bytes(chunk)
-            if self.progress is not None:
-                self.progress(sent, self.size)
+        try:
+            while True:
+                try:
+                    chunk = await anext(chunks)
+                except StopAsyncIteration:
+                    return
+                except OSError as exc:
+                    # A local read error is the caller's image, not the network: say so.
+                    self.error = FaceValidationError("image", f"cannot be read: {exc}")
+                    raise self.error from exc
+                if not chunk:
+                    continue
+                sent += len(chunk)
+                if sent > check.IMAGE_MAX_BYTES:
+                    self.error = FaceValidationError(
+                        "image", "stream is larger than 6 MB, the most the service accepts"
+                    )
+                    raise self.error
+                yield bytes(chunk)
+                if self.progress is not None:
+                    self.progress(sent, self.size)
+        finally:
+            await chunks.aclose()
 
 
 def image_request(
@@ -143,7 +146,7 @@ def _file_upload(file: Any, progress: ProgressCallback | None) -> ImageUpload:
         size = end - start
         check.image_size(size)
 
-    def opener() -> AsyncIterator[bytes]:
+    def opener() -> AsyncGenerator[bytes, None]:
         if seekable:
             file.seek(start)
         return _iter_file(file)
@@ -151,19 +154,19 @@ def _file_upload(file: Any, progress: ProgressCallback | None) -> ImageUpload:
     return ImageUpload(opener, size=size, replayable=seekable, progress=progress)
 
 
-async def _iter_bytes(data: bytes) -> AsyncIterator[bytes]:
+async def _iter_bytes(data: bytes) -> AsyncGenerator[bytes, None]:
     view = memoryview(data)
     for offset in range(0, len(data), CHUNK_SIZE):
         yield bytes(view[offset : offset + CHUNK_SIZE])
 
 
-async def _iter_path(path: str) -> AsyncIterator[bytes]:
+async def _iter_path(path: str) -> AsyncGenerator[bytes, None]:
     async with await anyio.open_file(path, "rb") as handle:
         while chunk := await handle.read(CHUNK_SIZE):
             yield chunk
 
 
-async def _iter_file(file: Any) -> AsyncIterator[bytes]:
+async def _iter_file(file: Any) -> AsyncGenerator[bytes, None]:
     # Real files block on read; in-memory ones do not, so only the former go to a thread.
     in_memory = isinstance(file, io.BytesIO)
     while True:
@@ -179,7 +182,7 @@ async def _iter_file(file: Any) -> AsyncIterator[bytes]:
         yield bytes(chunk)
 
 
-async def _iter_async(source: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
+async def _iter_async(source: AsyncIterable[bytes]) -> AsyncGenerator[bytes, None]:
     async for chunk in source:
         if not isinstance(chunk, (bytes, bytearray, memoryview)):
             raise FaceValidationError("image", "async iterator must yield bytes")

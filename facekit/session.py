@@ -486,13 +486,31 @@ class FaceSession:
         timeout: aiohttp.ClientTimeout,  # noqa: ASYNC109 - aiohttp's per-request timeout
     ) -> tuple[int, Mapping[str, str], bytes]:
         kwargs: dict[str, Any] = {}
+        stream = upload.chunks() if upload is not None else None
         if upload is not None:
             headers["Content-Type"] = "application/octet-stream"
             if upload.size is not None:
                 headers["Content-Length"] = str(upload.size)
-            kwargs["data"] = upload.chunks()
+            kwargs["data"] = stream
         elif body is not None:
             kwargs["json"] = body
+        try:
+            return await self._exchange(method, url, query, headers, timeout, kwargs)
+        finally:
+            # aiohttp may stop reading a stream once Content-Length bytes went out; close it
+            # here so that an open file never waits for the garbage collector.
+            if stream is not None:
+                await stream.aclose()
+
+    async def _exchange(
+        self,
+        method: str,
+        url: yarl.URL,
+        query: list[tuple[str, str]],
+        headers: dict[str, str],
+        timeout: aiohttp.ClientTimeout,  # noqa: ASYNC109 - aiohttp's per-request timeout
+        kwargs: dict[str, Any],
+    ) -> tuple[int, Mapping[str, str], bytes]:
         session = self._transport.get()
         try:
             async with session.request(
