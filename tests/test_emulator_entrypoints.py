@@ -92,8 +92,18 @@ def test_the_face_image_url_needs_no_key(face_emulator: FaceEmulator) -> None:
 
 def test_the_command_prints_its_endpoint_serves_and_stops_on_ctrl_c() -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "facekit", "emulator", "--port", "0", "--key", "k3y",
-         "--fault", '{"operation": "PersonGroup_List", "status": 503}'],
+        [
+            sys.executable,
+            "-m",
+            "facekit",
+            "emulator",
+            "--port",
+            "0",
+            "--key",
+            "k3y",
+            "--fault",
+            '{"operation": "PersonGroup_List", "status": 503}',
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -124,7 +134,10 @@ def test_the_command_prints_its_endpoint_serves_and_stops_on_ctrl_c() -> None:
 def test_the_command_refuses_a_bad_fault() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "facekit", "emulator", "--port", "0", "--fault", "{nope"],
-        capture_output=True, text=True, timeout=20, check=False,
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=False,
     )
     assert done.returncode == 2
     assert "invalid --fault" in done.stderr
