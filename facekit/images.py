@@ -161,9 +161,15 @@ async def _iter_bytes(data: bytes) -> AsyncGenerator[bytes, None]:
 
 
 async def _iter_path(path: str) -> AsyncGenerator[bytes, None]:
-    async with await anyio.open_file(path, "rb") as handle:
-        while chunk := await handle.read(CHUNK_SIZE):
+    # Reads go to a thread; open and close stay synchronous (both are quick for a local
+    # file): aiohttp cancels its body writer once the reply arrives, and a close that
+    # awaited a thread could be cancelled halfway, leaving the file open.
+    handle = open(path, "rb")  # noqa: ASYNC230, SIM115
+    try:
+        while chunk := await anyio.to_thread.run_sync(handle.read, CHUNK_SIZE):
             yield chunk
+    finally:
+        handle.close()
 
 
 async def _iter_file(file: Any) -> AsyncGenerator[bytes, None]:

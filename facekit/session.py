@@ -497,9 +497,9 @@ class FaceSession:
         try:
             return await self._exchange(method, url, query, headers, timeout, kwargs)
         finally:
-            # aiohttp may stop reading a stream once Content-Length bytes went out; close it
-            # here so that an open file never waits for the garbage collector.
-            if stream is not None:
+            # A stream aiohttp left unfinished is closed now rather than by the garbage
+            # collector; one its writer task is still inside is closed by that task.
+            if stream is not None and not stream.ag_running:
                 await stream.aclose()
 
     async def _exchange(
