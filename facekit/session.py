@@ -499,7 +499,7 @@ class FaceSession:
         finally:
             # A stream aiohttp left unfinished is closed now rather than by the garbage
             # collector; one its writer task is still inside is closed by that task.
-            if stream is not None and not stream.ag_running:
+            if stream is not None and not getattr(stream, "ag_running", False):
                 await stream.aclose()
 
     async def _exchange(
