@@ -1,0 +1,259 @@
+"""The `facekit` command line: commands, configuration, output, exit codes, Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from facekit.cli import EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL, EXIT_SERVICE, EXIT_USAGE, main
+from facekit.emulator import FaceEmulator, group_photo, synthetic_face
+
+
+def family(root: Path, people: tuple[str, ...] = ("ann", "bob", "cid"), each: int = 2) -> Path:
+    for name in people:
+        (root / name).mkdir(parents=True)
+        for variant in range(each):
+            (root / name / f"{variant}.png").write_bytes(synthetic_face(name, variant))
+    return root
+
+
+@pytest.fixture
+def configured(face_emulator: FaceEmulator, monkeypatch: pytest.MonkeyPatch) -> FaceEmulator:
+    """FACE_ENDPOINT / FACE_KEY point at a running emulator."""
+    monkeypatch.setenv("FACE_ENDPOINT", face_emulator.endpoint)
+    monkeypatch.setenv("FACE_KEY", face_emulator.key)
+    return face_emulator
+
+
+@pytest.fixture
+def unconfigured(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FACE_ENDPOINT", raising=False)
+    monkeypatch.delenv("FACE_KEY", raising=False)
+
+
+def test_the_demo_tours_everything_against_an_embedded_emulator(
+    unconfigured: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "embedded Face emulator" in out
+    assert "6 persons, 24 faces added, 0 failed" in out
+    assert "training: succeeded" in out
+    assert "clara (" in out
+    assert "nobody known" in out
+    assert "anna/anna: identical=True" in out
+    assert "anna/emma: identical=False" in out
+    assert "Operation-Location: /operations/" in out
+    assert "identified there without retraining: emma" in out
+
+
+def test_enroll_reports_and_trains_against_the_configured_endpoint(
+    configured: FaceEmulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = family(tmp_path / "photos")
+    (root / "ann" / "broken.jpg").write_bytes(b"not an image" * 200)
+    code = main(
+        [
+            "enroll",
+            str(root),
+            "--group",
+            "fam",
+            "--large",
+            "--train",
+            "--journal",
+            str(tmp_path / "j"),
+            "--json",
+        ]
+    )
+    assert code == EXIT_PARTIAL
+    report = json.loads(capsys.readouterr().out)
+    assert (report["personsCreated"], report["facesAdded"], report["ok"]) == (3, 6, False)
+    assert report["training"]["status"] == "succeeded"
+    (failure,) = report["failures"]
+    assert failure["code"] == "InvalidImage"
+    assert configured.log.count("LargePersonGroupPerson_AddFace*", status=200) == 6
+
+    (root / "ann" / "broken.jpg").unlink()
+    assert (
+        main(["enroll", str(root), "--group", "fam", "--large", "--journal", str(tmp_path / "j")])
+        == EXIT_OK
+    )
+    out = capsys.readouterr().out
+    assert re.search(r"faces already enrolled\s+6\n", out)
+    assert configured.log.count("LargePersonGroupPerson_AddFace*", status=200) == 6
+
+
+def test_train_detect_identify_from_the_terminal(
+    configured: FaceEmulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["enroll", str(family(tmp_path / "p")), "--group", "fam"]) == EXIT_OK
+    assert main(["train", "fam", "--wait"]) == EXIT_OK
+    assert "training fam finished: succeeded" in capsys.readouterr().out
+
+    photo = tmp_path / "group.png"
+    photo.write_bytes(group_photo([("bob", 5), ("zed", 1)]))
+    assert main(["detect", str(photo), "--json"]) == EXIT_OK
+    assert len(json.loads(capsys.readouterr().out)) == 2
+    assert main(["identify", str(photo), "--group", "fam"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "bob (" in out
+    assert "unknown" in out
+
+
+def test_a_failed_training_exits_partial(
+    configured: FaceEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        main(["enroll", str(Path(os.devnull).parent / "definitely-missing"), "--group", "x"])
+        == EXIT_USAGE
+    )
+    capsys.readouterr()
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"{configured.endpoint}/face/v1.0/persongroups/empty",
+        method="PUT",
+        data=b'{"name": "empty"}',
+        headers={"Ocp-Apim-Subscription-Key": configured.key, "Content-Type": "application/json"},
+    )
+    urllib.request.urlopen(request, timeout=5).close()
+    assert main(["train", "empty", "--wait"]) == EXIT_PARTIAL
+    assert "training failed" in capsys.readouterr().out
+
+
+def test_snapshots_from_the_terminal(
+    configured: FaceEmulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        main(["enroll", str(family(tmp_path / "p")), "--group", "fam", "--large", "--train"])
+        == EXIT_OK
+    )
+    capsys.readouterr()
+    assert (
+        main(
+            [
+                "snapshot",
+                "take",
+                "--type",
+                "LargePersonGroup",
+                "--object",
+                "fam",
+                "--scope",
+                configured.subscription_id,
+                "--wait",
+                "--json",
+            ]
+        )
+        == EXIT_OK
+    )
+    taken = json.loads(capsys.readouterr().out)
+    snapshot_id = taken["result"]
+    assert main(["snapshot", "apply", snapshot_id, "--object", "copy", "--json"]) == EXIT_OK
+    queued = json.loads(capsys.readouterr().out)
+    time.sleep(1.0)
+    assert main(["snapshot", "status", queued["operationId"]]) == EXIT_OK
+    assert "succeeded (/largepersongroups/copy)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "message"),
+    [
+        (["detect", "no-such-file.png"], EXIT_USAGE, "is not a file"),
+        (
+            ["detect", "x.png", "--endpoint", "http://example.com", "--key", "k"],
+            EXIT_USAGE,
+            "https is required",
+        ),
+        (["detect", "x.png", "--endpoint", "https://example.com"], EXIT_USAGE, "no key"),
+    ],
+)
+def test_user_mistakes_get_one_clear_line(
+    unconfigured: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    code: int,
+    message: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "x.png").write_bytes(synthetic_face("x"))
+    assert main(argv) == code
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.startswith("facekit: error:")
+    assert "Traceback" not in err
+
+
+def test_a_wrong_key_is_a_service_error(
+    face_emulator: FaceEmulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    photo = tmp_path / "a.png"
+    photo.write_bytes(synthetic_face("a"))
+    assert (
+        main(
+            [
+                "detect",
+                str(photo),
+                "--endpoint",
+                face_emulator.endpoint,
+                "--key",
+                "not-the-key-4711",
+            ]
+        )
+        == EXIT_SERVICE
+    )
+    err = capsys.readouterr().err
+    assert "(401)" in err
+    assert "4711" not in err
+
+
+def test_ctrl_c_stops_cleanly_and_the_journal_resumes(
+    face_emulator: FaceEmulator, tmp_path: Path
+) -> None:
+    root = family(tmp_path / "p", people=tuple(f"p{i}" for i in range(6)), each=4)
+    journal = tmp_path / "journal"
+    face_emulator.inject("LargePersonGroupPerson_AddFace*", latency=0.1, times=None)
+    env = {**os.environ, "FACE_ENDPOINT": face_emulator.endpoint, "FACE_KEY": face_emulator.key}
+    command = [
+        sys.executable,
+        "-m",
+        "facekit",
+        "enroll",
+        str(root),
+        "--group",
+        "g",
+        "--large",
+        "--journal",
+        str(journal),
+        "--concurrency",
+        "2",
+    ]
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 20
+    while face_emulator.log.count("LargePersonGroupPerson_AddFace*") < 4:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _out, err = process.communicate(timeout=20)
+    assert process.returncode == EXIT_INTERRUPTED
+    assert "resume" in err
+    assert "Traceback" not in err
+    face_emulator.faults.clear()
+    done = subprocess.run(
+        [*command, "--json"], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == EXIT_OK, done.stderr
+    report = json.loads(done.stdout)
+    assert report["facesAdded"] + report["facesAlreadyEnrolled"] + report["facesReconciled"] == 24
+    assert face_emulator.log.count("LargePersonGroupPerson_AddFace*", status=200) <= 24 + 2
