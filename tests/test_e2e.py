@@ -15,6 +15,7 @@ from facekit import (
     FaceConnectionError,
     KeyCredential,
     NotFoundError,
+    PollingPolicy,
     RateLimiter,
     RetryPolicy,
 )
@@ -402,3 +403,57 @@ async def test_the_preview_api_path_works(emulator: FaceEmulator) -> None:
         await client.large_person_groups.train("p")
         first = await client.large_person_groups.get_training_status("p")
         assert first.status in ("notstarted", "running", "succeeded")
+
+
+async def test_a_snapshot_is_visible_to_its_owner_and_its_apply_scope_only(
+    face: FaceClient, emulator: FaceEmulator
+) -> None:
+    store = emulator.account.snapshot_store
+    async with (
+        FaceEmulator(snapshot_store=store) as allowed,
+        FaceEmulator(snapshot_store=store) as stranger,
+    ):
+        await face.face_lists.create("l", name="L")
+        snapshot_id = await (
+            await face.snapshots.begin_take(
+                "FaceList",
+                "l",
+                [allowed.subscription_id],
+                polling=PollingPolicy(initial=0.02, maximum=0.05),
+            )
+        )
+        async with (
+            FaceClient(allowed.endpoint, KeyCredential(allowed.key)) as in_scope,
+            FaceClient(stranger.endpoint, KeyCredential(stranger.key)) as out_of_scope,
+        ):
+            assert (await in_scope.snapshots.get(snapshot_id)).id == snapshot_id
+            with pytest.raises(NotFoundError):
+                await out_of_scope.snapshots.get(snapshot_id)
+        assert (await face.snapshots.get(snapshot_id)).id == snapshot_id
+
+
+async def test_an_upload_abandoned_midway_is_logged_and_leaves_nothing(
+    face: FaceClient, emulator: FaceEmulator
+) -> None:
+    await face.person_groups.create("g", name="G")
+    person = await face.person_groups.persons.create("g", name="Ann")
+    image = photo("ann")
+
+    async def stalling() -> AsyncIterator[bytes]:
+        yield image[:1024]
+        await asyncio.sleep(30)
+        yield image[1024:]
+
+    upload = asyncio.create_task(
+        face.person_groups.persons.add_face("g", person.person_id, stalling())
+    )
+    await asyncio.sleep(0.2)
+    upload.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await upload
+    for _ in range(50):
+        if emulator.log.count("PersonGroupPerson_AddFace*", status=499):
+            break
+        await asyncio.sleep(0.02)
+    assert emulator.log.count("PersonGroupPerson_AddFace*", status=499) == 1
+    assert (await face.person_groups.persons.get("g", person.person_id)).persisted_face_ids == []

@@ -34,6 +34,8 @@ __all__ = ["VERSIONS", "Call", "FaceService", "image_from_url"]
 
 VERSIONS = ("v1.0", "v1.0-preview", "v1.2", "v1.2-preview.1")
 _SNAPSHOT_VERSIONS = ("v1.0", "v1.0-preview")
+#: Logged for a request whose client disconnected before it was handled (nginx's code).
+CLIENT_CLOSED_REQUEST = 499
 _ERROR_401 = (
     "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide "
     "a valid key for an active subscription and use a correct regional API endpoint for your "
@@ -341,6 +343,9 @@ class FaceService:
             response = await handler(call)
         except ServiceError as error:
             response = error_reply(error)
+        except ConnectionResetError:
+            # The client went away mid-upload: nothing was done, there is no one to answer.
+            return web.Response(status=CLIENT_CLOSED_REQUEST)
         if fault is not None:
             return await self._inject_after(call, fault, response)
         return response
@@ -665,7 +670,7 @@ class FaceService:
         return reply([s.wire() for s in snapshots])
 
     async def get_snapshot(self, call: Call) -> web.Response:
-        return reply(self.account.snapshot(call.path("sid"), owned=False).wire())
+        return reply(self.account.visible_snapshot(call.path("sid")).wire())
 
     async def update_snapshot(self, call: Call) -> web.Response:
         body = await call.json()

@@ -954,6 +954,14 @@ class Account:
             raise ServiceError(404, "SnapshotNotFound", f"Snapshot {snapshot_id} is not found.")
         return found
 
+    def visible_snapshot(self, snapshot_id: str) -> Snapshot:
+        """A snapshot this account may read: its own, or one whose apply scope names it."""
+        snapshot = self.snapshot(snapshot_id, owned=False)
+        own = snapshot.account_id == self.settings.account_id
+        if not own and self.settings.subscription_id.lower() not in snapshot.scope_folded():
+            raise ServiceError(404, "SnapshotNotFound", f"Snapshot {snapshot_id} is not found.")
+        return snapshot
+
     def list_snapshots(self, type_label: str | None, scope: Iterable[str]) -> list[Snapshot]:
         wanted = {s.lower() for s in scope}
         kind = Kind.from_label(type_label) if type_label else None
