@@ -457,3 +457,15 @@ async def test_an_upload_abandoned_midway_is_logged_and_leaves_nothing(
         await asyncio.sleep(0.02)
     assert emulator.log.count("PersonGroupPerson_AddFace*", status=499) == 1
     assert (await face.person_groups.persons.get("g", person.person_id)).persisted_face_ids == []
+
+
+async def test_a_seeded_group_is_ready_for_identify(
+    face: FaceClient, emulator: FaceEmulator
+) -> None:
+    ids = emulator.seed_group("seeded", {"ann": [1, 2], "bob": [1]}, large=True)
+    assert emulator.log.requests == []
+    (probe,) = await detect_ids(face, photo("ann", 7))
+    (result,) = await face.identify([probe], large_person_group_id="seeded")
+    assert result.candidates[0].person_id == ids["ann"]
+    status = await face.large_person_groups.get_training_status("seeded")
+    assert status.status == "succeeded"

@@ -6,7 +6,7 @@ import asyncio
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, Self
@@ -14,9 +14,10 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from .faces import synthetic_face
 from .faults import Fault, FaultPlan, RequestLog
 from .service import FaceService, TokenBucket
-from .state import Account, EmulatorSettings, SnapshotStore
+from .state import Account, EmulatorSettings, Kind, SnapshotStore
 
 __all__ = ["FaceEmulator"]
 
@@ -74,6 +75,43 @@ class FaceEmulator:
     def inject(self, operation: str = "*", **fault: Any) -> Fault:
         """Add a fault, e.g. `inject("LargePersonGroupPerson_AddFace*", reset="after")`."""
         return self.faults.add(Fault(operation=operation, **fault))
+
+    def seed_group(
+        self,
+        group_id: str,
+        people: Mapping[str, Iterable[int]],
+        *,
+        large: bool = False,
+        recognition_model: str = "recognition_04",
+        trained: bool = True,
+    ) -> dict[str, str]:
+        """Create a (large) person group of synthetic people directly, without requests.
+
+        `people` maps each identity to the variants of `synthetic_face` to enroll; with
+        `trained`, the group is ready for identify at once. Returns name -> person id.
+        """
+        kind = Kind.LARGE_PERSON_GROUP if large else Kind.PERSON_GROUP
+        account = self.account
+        account.create_container(kind, group_id, group_id, None, recognition_model)
+        ids: dict[str, str] = {}
+        for name, variants in people.items():
+            person = account.create_person(kind, group_id, name, None, name_required=True)
+            ids[name] = person.person_id
+            for variant in variants:
+                account.add_face(
+                    kind,
+                    group_id,
+                    person.person_id,
+                    synthetic_face(name, variant),
+                    user_data=None,
+                    target_face=None,
+                    detection_model=None,
+                )
+        if trained:
+            training = account.train(kind, group_id)
+            training.starts_at = training.ends_at = training.queued_at
+            account.advance()
+        return ids
 
     def set_rate_limit(self, rate: float | None) -> None:
         """Change the service's rate limit now (None: unlimited)."""
