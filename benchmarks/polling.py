@@ -8,6 +8,10 @@ between the service finishing and `await poller` returning, beside the polling i
 force at that moment (the gap between the last two polls, from the emulator's log) and
 beside what a fixed 30-second poll (the default of Microsoft's azure-ai-vision-face) would
 have waited, computed from the same durations.
+With --compare-microsoft (needs `pip install azure-ai-vision-face==1.0.0b2`) the same
+training is also awaited through Microsoft's SDK with its default polling, against the same
+emulator, and both delays are printed side by side.
+
 Then 1,000 concurrent pollers share one client: the service's peak request rate is printed
 as a ratio of the client's rate limit (it must stay <= 1.0), and no 429 may reach them.
 """
@@ -93,6 +97,32 @@ async def many_pollers() -> tuple[float, float, int, float]:
     return spent, peak, throttled, polls / max(spent, 1e-9)
 
 
+async def microsoft_training(duration: float) -> tuple[int, float]:
+    """Polls and delay of azure-ai-vision-face's begin_train (default polling) on one training."""
+    from azure.ai.vision.face.aio import FaceAdministrationClient
+    from azure.core.credentials import AzureKeyCredential
+
+    settings = EmulatorSettings(
+        training_queue_seconds=0.0, training_base_seconds=duration, training_seconds_per_face=0.0
+    )
+    async with (
+        FaceEmulator(settings=settings, snapshot_store=SnapshotStore()) as emu,
+        FaceClient(emu.endpoint, KeyCredential(emu.key)) as face,
+        FaceAdministrationClient(emu.endpoint, AzureKeyCredential(emu.key)) as admin,
+    ):
+        await face.large_person_groups.create("g", name="G")
+        person = await face.large_person_groups.persons.create("g", name="p")
+        await face.large_person_groups.persons.add_face("g", person.person_id, synthetic_face("p"))
+        emu.log.clear()
+        poller = await admin.large_person_group.begin_train("g")  # its default interval
+        await poller.result()
+        returned = emu.account.now()
+        training = next(iter(emu.account.containers.values())).training
+        assert training is not None
+        polls = sum(1 for r in emu.log.requests if "/operations/" in r.path)
+    return polls, returned - training.ends_at
+
+
 async def main() -> None:
     print("trainings (emulator, facekit default polling)")
     print(
@@ -106,6 +136,21 @@ async def main() -> None:
             f"{duration:>10.1f} {polls:>6} {delay:>8.2f} {interval:>10.2f} "
             f"{delay / interval:>15.2f} {fixed_delay:>18.2f} {delay / fixed_delay:>14.3f}"
         )
+    if "--compare-microsoft" in sys.argv:
+        duration = 2.0
+        ours, our_delay, _ = await one_training(duration)
+        theirs, their_delay = await microsoft_training(duration)
+        print()
+        print(f"the same {duration:g} s training awaited two ways (emulator, measured):")
+        print(
+            f"  facekit poller (defaults):               {ours} polls, "
+            f"returned {our_delay:.2f} s after the end"
+        )
+        print(
+            f"  azure-ai-vision-face begin_train (default): {theirs} polls, "
+            f"returned {their_delay:.2f} s after the end"
+        )
+        print(f"  facekit delay / Microsoft SDK delay = {our_delay / their_delay:.3f}")
     spent, peak, throttled, mean = await many_pollers()
     print()
     print(
