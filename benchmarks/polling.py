@@ -154,10 +154,10 @@ async def main() -> None:
     spent, peak, throttled, mean = await many_pollers()
     print()
     print(
-        f"{CONCURRENT} concurrent pollers, client limit {RATE:g}/s: done in {spent:.1f} s, "
-        f"mean {mean:.1f} polls/s (mean/limit = {mean / RATE:.3f}), busiest 5 s window "
-        f"{peak:.1f}/s (peak/limit = {peak / RATE:.3f}), 429s from a service limited at "
-        f"the same rate = {throttled}"
+        f"{CONCURRENT} concurrent pollers on one client limited to {RATE:g}/s: done in "
+        f"{spent:.1f} s, mean {mean:.1f} polls/s (mean/limit = {mean / RATE:.3f}); 429s from "
+        f"a service limiting at the same rate = {throttled}; busiest 5 s of answers "
+        f"{peak:.1f}/s ({peak / RATE:.3f} of the limit; answers bunch by event-loop jitter)"
     )
 
 
