@@ -69,6 +69,9 @@ class CallOptions(TypedDict, total=False):
     max_retries: int
 
 
+_CALL_OPTIONS = frozenset(CallOptions.__annotations__)
+
+
 @attrs.frozen(kw_only=True)
 class RawResponse:
     """What came back over HTTP for one call (after retries)."""
@@ -366,9 +369,23 @@ class FaceSession:
         if not self.same_origin(url):
             raise FaceValidationError("url", "facekit sends credentials only to its endpoint")
         options = options or {}
+        unknown = set(options) - _CALL_OPTIONS
+        if unknown:
+            # Typed callers cannot get here; untyped ones must not see an option ignored.
+            raise FaceValidationError(
+                ", ".join(sorted(unknown)),
+                f"unknown option; per-call options are {', '.join(sorted(_CALL_OPTIONS))}",
+            )
         policy = self.config.retry
         if "max_retries" in options:
-            policy = attrs.evolve(policy, max_retries=options["max_retries"])
+            retries = options["max_retries"]
+            if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+                raise FaceValidationError("max_retries", "must be an integer >= 0")
+            policy = attrs.evolve(policy, max_retries=retries)
+        if "timeout" in options:
+            seconds = options["timeout"]
+            if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds <= 0:
+                raise FaceValidationError("timeout", "must be a positive number of seconds")
         timeout = aiohttp.ClientTimeout(
             total=options.get("timeout", self.config.timeout),
             sock_connect=self.config.connect_timeout,

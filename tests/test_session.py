@@ -485,3 +485,25 @@ async def test_a_local_read_error_is_the_images_fault_not_the_networks(
         await client.person_groups.persons.add_face("family", PERSON_ID, _BrokenFile())  # type: ignore[arg-type]
     assert caught.value.parameter == "image"
     assert "Input/output error" in str(caught.value)
+
+
+async def test_a_misspelt_option_is_refused_not_ignored(
+    client: FaceClient, mocked: aioresponses
+) -> None:
+    with pytest.raises(FaceValidationError, match="timout") as caught:
+        await client.person_groups.get("family", timout=5)  # type: ignore[call-arg]
+    assert "timeout" in str(caught.value)
+    assert mocked.requests == {}
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("timeout", 0), ("timeout", -1), ("max_retries", -1), ("max_retries", 1.5)],
+)
+async def test_out_of_range_call_options_are_refused(
+    client: FaceClient, mocked: aioresponses, option: str, value: float
+) -> None:
+    with pytest.raises(FaceValidationError) as caught:
+        await client.person_groups.get("family", **{option: value})  # type: ignore[arg-type]
+    assert caught.value.parameter == option
+    assert mocked.requests == {}
