@@ -29,9 +29,8 @@ import pytest
 from facekit.emulator import EmulatorSettings, FaceEmulator, SnapshotStore, synthetic_face
 from facekit.emulator.faces import Rect, analyze_image, attributes
 
-FIXTURES = Path(__file__).parent / "fixtures" / "v1.0"
-EXAMPLES = FIXTURES / "examples"
-SPEC = json.loads((FIXTURES / "Face.json").read_text())
+from .spec import EXAMPLES, SPEC, operations
+
 UUID = r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}"
 
 #: The example's targetFace is (10, 10, 100, 100): the face of a 128 px synthetic picture is
@@ -48,40 +47,8 @@ EXTRA_KEYS: dict[str, set[str]] = {
 
 # -- the spec ---------------------------------------------------------------------------------
 
-
-def _resolve_param(param: dict[str, Any]) -> dict[str, Any]:
-    ref = param.get("$ref")
-    if ref is None:
-        return param
-    name = ref.rsplit("/", 1)[-1]
-    if ref.startswith("#/parameters/"):
-        return dict(SPEC["parameters"][name])
-    # Common/Parameters.json: ImageUrl (JSON body) and ImageStream (octet-stream body).
-    return {
-        "ImageUrl": {"name": "ImageUrl", "in": "body"},
-        "ImageStream": {"name": "Image", "in": "body"},
-    }[name]
-
-
-def _operations() -> dict[str, dict[str, Any]]:
-    """Example file stem -> operationId, method, path template, parameters and responses."""
-    found: dict[str, dict[str, Any]] = {}
-    for section in ("paths", "x-ms-paths"):
-        for raw_path, methods in SPEC[section].items():
-            for method, op in methods.items():
-                (example,) = op["x-ms-examples"].values()
-                found[Path(example["$ref"]).stem] = {
-                    "operation_id": op["operationId"],
-                    "method": method.upper(),
-                    # "?overload=stream" only tells the two overloads apart in swagger.
-                    "path": raw_path.split("?", 1)[0],
-                    "params": [_resolve_param(p) for p in op.get("parameters", [])],
-                    "responses": op["responses"],
-                }
-    return found
-
-
-OPERATIONS = _operations()
+#: Example file stem -> its operation.
+OPERATIONS = {Path(op["example"]).stem: op for op in operations()}
 
 
 def _definition(schema: dict[str, Any] | None) -> dict[str, Any]:

@@ -11,7 +11,6 @@ import json
 import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -24,9 +23,8 @@ from facekit.models import OperationLocation
 from facekit.models._serde import parse_datetime
 
 from .conftest import KEY, image_bytes
+from .spec import EXAMPLES, operations
 
-FIXTURES = Path(__file__).parent / "fixtures" / "v1.0"
-SPEC = json.loads((FIXTURES / "Face.json").read_text())
 # Placeholders in the examples ("{Image Url here}") are not URLs; this one stands in for them.
 IMAGE_URL = "https://images.example.org/faces/family.jpg"
 IMAGE = image_bytes(4096)
@@ -34,39 +32,7 @@ IMAGE = image_bytes(4096)
 Invoke = Callable[[FaceClient, dict[str, Any]], Awaitable[Any]]
 
 
-def _operations() -> dict[str, dict[str, Any]]:
-    """operationId -> method, path template, resolved parameters and example file."""
-    found: dict[str, dict[str, Any]] = {}
-    for section in ("paths", "x-ms-paths"):
-        for raw_path, methods in SPEC[section].items():
-            for method, op in methods.items():
-                params = [_resolve(p) for p in op.get("parameters", [])]
-                (example,) = op["x-ms-examples"].values()
-                found[op["operationId"]] = {
-                    "method": method.upper(),
-                    # "?overload=stream" only tells the two overloads apart in swagger.
-                    "path": raw_path.split("?", 1)[0],
-                    "params": params,
-                    "example": Path(example["$ref"]).name,
-                }
-    return found
-
-
-def _resolve(param: dict[str, Any]) -> dict[str, Any]:
-    ref = param.get("$ref")
-    if ref is None:
-        return param
-    name = ref.rsplit("/", 1)[-1]
-    if ref.startswith("#/parameters/"):
-        return dict(SPEC["parameters"][name])
-    # Common/Parameters.json: ImageUrl (JSON body) and ImageStream (octet-stream body).
-    return {
-        "ImageUrl": {"name": "ImageUrl", "in": "body"},
-        "ImageStream": {"name": "Image", "in": "body"},
-    }[name]
-
-
-OPERATIONS = _operations()
+OPERATIONS = {op["operation_id"]: op for op in operations()}
 
 
 def _p(name: str) -> Callable[[dict[str, Any]], Any]:
@@ -288,7 +254,7 @@ def test_every_operation_of_the_spec_has_a_call_and_every_example_is_used() -> N
     assert len(OPERATIONS) == 69
     assert set(CALLS) == set(OPERATIONS)
     used = {op["example"] for op in OPERATIONS.values()}
-    on_disk = {p.name for p in (FIXTURES / "examples").glob("*.json")}
+    on_disk = {p.name for p in EXAMPLES.glob("*.json")}
     assert used == on_disk
     assert len(on_disk) == 69
 
@@ -368,7 +334,7 @@ async def test_operation_matches_microsofts_example(
     operation_id: str, client: FaceClient, mocked: aioresponses
 ) -> None:
     op = OPERATIONS[operation_id]
-    example = json.loads((FIXTURES / "examples" / op["example"]).read_text())
+    example = json.loads((EXAMPLES / op["example"]).read_text())
     params = example["parameters"]
     expected = _expected_request(op, params)
     status, reply_body, reply_headers = _success(example)
