@@ -22,6 +22,8 @@ class Fault:
     `operation` is an operationId of the spec or a glob ("LargePersonGroupPerson_AddFace*",
     "*"). `reset="before"` drops the connection without doing anything; `reset="after"`
     drops it after the change is committed, the case in which a blind retry duplicates it.
+    `status` answers that status instead of doing anything; with `commit=True` the change
+    is made first and the status answered after it (a 5xx after committing).
     """
 
     operation: str = "*"
@@ -32,6 +34,8 @@ class Fault:
     latency: float = 0.0
     reset: Reset | None = None
     body: Body | None = None
+    #: With `status`: commit the change first, then answer the status.
+    commit: bool = False
     #: How many matching requests it applies to (None: all of them).
     times: int | None = 1
     #: Matching requests let through before it starts applying.
@@ -58,6 +62,7 @@ class Fault:
             "latency",
             "reset",
             "body",
+            "commit",
             "times",
             "skip",
             "probability",

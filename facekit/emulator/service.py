@@ -360,23 +360,8 @@ class FaceService:
         if fault.reset == "before":
             await call.request.read()
             return _drop(call.request)
-        if fault.status is not None:
-            headers = {}
-            if fault.retry_after is not None:
-                headers["Retry-After"] = str(math.ceil(fault.retry_after))
-            if fault.status == 429 and fault.code is None:
-                body: dict[str, Any] = {
-                    "error": {
-                        "statusCode": 429,
-                        "message": fault.message
-                        or "Rate limit is exceeded. Try again in 1 seconds.",
-                    }
-                }
-            else:
-                code = fault.code or str(fault.status)
-                body = {"error": {"code": code, "message": fault.message or "Injected fault."}}
-                headers["x-ms-error-code"] = code
-            return web.json_response(body, status=fault.status, headers=headers)
+        if fault.status is not None and not fault.commit:
+            return _status_reply(fault, fault.status)
         return None
 
     async def _inject_after(
@@ -384,6 +369,8 @@ class FaceService:
     ) -> web.StreamResponse:
         if fault.reset == "after":
             return _drop(call.request)
+        if fault.status is not None and fault.commit:
+            return _status_reply(fault, fault.status)
         if fault.body == "not_json":
             return web.Response(
                 status=response.status,
@@ -756,3 +743,24 @@ def _drop(request: web.Request) -> web.Response:
     if transport is not None:
         transport.abort()
     return web.Response(status=599)
+
+
+def _status_reply(fault: Fault, status: int) -> web.Response:
+    """The error reply a status fault answers (the gateway's shape for a bare 429)."""
+    headers = {}
+    if fault.retry_after is not None:
+        headers["Retry-After"] = str(math.ceil(fault.retry_after))
+        if fault.retry_after < 1:
+            headers["retry-after-ms"] = str(round(fault.retry_after * 1000))
+    if status == 429 and fault.code is None:
+        body: dict[str, Any] = {
+            "error": {
+                "statusCode": 429,
+                "message": fault.message or "Rate limit is exceeded. Try again in 1 seconds.",
+            }
+        }
+    else:
+        code = fault.code or str(status)
+        body = {"error": {"code": code, "message": fault.message or "Injected fault."}}
+        headers["x-ms-error-code"] = code
+    return web.json_response(body, status=status, headers=headers)
