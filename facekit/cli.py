@@ -23,6 +23,7 @@ from .auth import KeyCredential
 from .client import FaceClient
 from .errors import FaceAPIError, FaceConnectionError, FaceError, FaceValidationError
 from .models._serde import to_wire
+from .ratelimit import RateLimiter
 
 if TYPE_CHECKING:
     from .emulator import FaceEmulator
@@ -102,8 +103,11 @@ async def connect(
     key = args.key or os.environ.get("FACE_KEY")
     if endpoint and not key:
         raise FaceValidationError("key", "an endpoint is set but no key (--key or FACE_KEY)")
+    options = _client_options(args)
     if endpoint and key:
-        async with FaceClient(endpoint, KeyCredential(key), api_path=args.api_path) as face:
+        async with FaceClient(
+            endpoint, KeyCredential(key), api_path=args.api_path, **options
+        ) as face:
             yield face, None
         return
     from .emulator import EmulatorSettings
@@ -116,9 +120,24 @@ async def connect(
             "its data lives only while this command runs)"
         )
         async with FaceClient(
-            emulator.endpoint, KeyCredential(emulator.key), api_path=args.api_path
+            emulator.endpoint, KeyCredential(emulator.key), api_path=args.api_path, **options
         ) as face:
             yield face, emulator
+
+
+def _client_options(args: argparse.Namespace) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    if getattr(args, "timeout", None) is not None:
+        options["timeout"] = args.timeout
+    if getattr(args, "rate_limit", None) is not None:
+        if not args.rate_limit > 0:
+            raise FaceValidationError("--rate-limit", "must be a positive number per second")
+        options["rate_limiter"] = RateLimiter(args.rate_limit)
+    return options
+
+
+def _endpoint_configured(args: argparse.Namespace) -> bool:
+    return bool(args.endpoint or os.environ.get("FACE_ENDPOINT"))
 
 
 def image_argument(value: str) -> Any:
@@ -135,44 +154,73 @@ def image_argument(value: str) -> Any:
 
 
 async def cmd_enroll(args: argparse.Namespace, console: Console) -> int:
-    from .bulk import EnrollmentProgress, enroll_people
+    from .bulk import EnrollmentProgress, SettlePolicy, binding_for, enroll_people, plan_people
+    from .bulk.journal import default_journal_path
 
-    async with connect(args, console) as (face, _emulator):
+    if args.journal and args.no_journal:
+        raise FaceValidationError("--journal", "give --journal or --no-journal, not both")
+    if args.settle_seconds is not None and not args.settle_seconds >= 0:
+        raise FaceValidationError("--settle-seconds", "must be a number of seconds >= 0")
+    # Everything the run needs is checked before a client (or an emulator) starts.
+    plan = plan_people(args.folder)
+    settle = SettlePolicy(window=args.settle_seconds)
+    async with connect(args, console) as (face, emulator):
+        journal: Path | None = Path(args.journal) if args.journal else None
+        if journal is None and not args.no_journal and emulator is None:
+            collection = "largepersongroups" if args.large else "persongroups"
+            journal = default_journal_path(binding_for(face, collection, args.group))
+            journal.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if journal is not None:
+            console.say(f"journal: {journal}")
         bar = ProgressBar(console.err, "enrolling")
 
         def progress(p: EnrollmentProgress) -> None:
-            note = f"faces, {p.images_failed} failed" if p.images_failed else "faces"
+            note = f"faces, {p.images_failed} not enrolled" if p.images_failed else "faces"
             bar.update(p.images_done + p.images_failed, p.images_total, note)
 
         try:
             report = await enroll_people(
                 face,
                 args.group,
-                args.folder,
+                plan,
                 large=args.large,
-                journal=args.journal,
+                journal=journal,
                 concurrency=args.concurrency,
                 recognition_model=args.recognition_model,
                 train=args.train,
-                progress=None if console.as_json else progress,
+                retry_failed=args.retry_failed,
+                settle=settle,
+                progress=progress,
             )
         finally:
             bar.close()
-    data = to_wire(report) | {"ok": report.ok}
+    data = to_wire(report) | {
+        "ok": report.ok,
+        "facesEnrolled": report.faces_enrolled,
+        "facesFailed": report.faces_failed,
+        "facesPending": report.faces_pending,
+        "facesUnsettled": report.faces_unsettled,
+        "failuresByReason": report.failures_by_reason,
+    }
     rows = [
         ("persons created", report.persons_created),
-        ("persons already there", report.persons_existing),
+        ("persons already there", report.persons_found),
         ("faces added", report.faces_added),
-        ("faces already enrolled", report.faces_already_enrolled),
-        ("faces settled from an earlier run", report.faces_reconciled),
-        ("failed images", len(report.failures)),
+        ("faces already there", report.faces_found),
+        ("faces settled after an unclear answer", report.faces_settled),
+        ("extra copies removed", report.duplicates_removed),
+        ("failed (bad image, quota)", report.faces_failed),
+        ("pending (retried next run)", report.faces_pending),
+        ("unsettled (looked up next run)", report.faces_unsettled),
         ("seconds", f"{report.elapsed:.1f}"),
     ]
     if report.training is not None:
         rows.append(("training", report.training.status))
     text = "enrollment finished\n" + table(rows)
     for failure in report.failures:
-        text += f"\n  failed: {failure.person}/{Path(failure.image).name}: {failure.reason}"
+        text += f"\n  {failure.kind}: {failure.person}/{failure.image}: {failure.reason}"
+    if report.faces_failed and not args.retry_failed:
+        text += "\n  (fix or replace the failed images; --retry-failed sends them again)"
     console.result(data, text)
     return EXIT_OK if report.ok else EXIT_PARTIAL
 
@@ -367,6 +415,15 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--key", help="Face resource key (default: $FACE_KEY)")
     common.add_argument("--api-path", default="/face/v1.0", help="API path (default /face/v1.0)")
     common.add_argument("--json", action="store_true", help="print the result as JSON")
+    common.add_argument(
+        "--timeout", type=float, default=None, help="seconds one request may take (60)"
+    )
+    common.add_argument(
+        "--rate-limit",
+        type=float,
+        default=None,
+        help="requests per second the resource allows (default 10, the S0 tier)",
+    )
 
     parser = argparse.ArgumentParser(
         prog="facekit", description="Azure AI Face from the terminal (async client + emulator)."
@@ -389,7 +446,23 @@ def build_parser() -> argparse.ArgumentParser:
     enroll.add_argument("folder", help="folder laid out root/<person>/<images>")
     enroll.add_argument("--group", required=True, help="person group id")
     enroll.add_argument("--large", action="store_true", help="a large person group")
-    enroll.add_argument("--journal", help="journal file: run again to resume exactly once")
+    enroll.add_argument(
+        "--journal",
+        help="journal file (default: one per endpoint and group in the state folder, "
+        "$FACEKIT_STATE_DIR or ~/.local/state/facekit)",
+    )
+    enroll.add_argument(
+        "--no-journal", action="store_true", help="keep no journal (reruns look up everything)"
+    )
+    enroll.add_argument(
+        "--retry-failed", action="store_true", help="send images refused in earlier runs again"
+    )
+    enroll.add_argument(
+        "--settle-seconds",
+        type=float,
+        default=None,
+        help="wait after an unclear answer before sending an add again (default: --timeout)",
+    )
     enroll.add_argument("--concurrency", type=int, default=8, help="persons in parallel (8)")
     enroll.add_argument("--recognition-model", default="recognition_04")
     enroll.add_argument("--train", action="store_true", help="train when enrolled")

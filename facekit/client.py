@@ -104,7 +104,13 @@ class FaceClient(FaceOperations):
 
     @property
     def api_path(self) -> str:
+        """The API path requests go under, e.g. "/face/v1.0"."""
         return self._session.config.api_path
+
+    @property
+    def timeout(self) -> float:
+        """Seconds one attempt of a request may take (the client's default)."""
+        return self._session.config.timeout
 
     @property
     def rate_limiter(self) -> RateLimiter:

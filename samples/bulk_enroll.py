@@ -4,7 +4,7 @@
 journal (an sqlite file). When a run stops part way (a crash, a deploy, Ctrl-C), running
 it again with the same journal finishes the job: persons and faces already enrolled are
 skipped, and faces whose upload was in flight when the run stopped are looked up on the
-service ("reconciled") instead of being sent twice.
+service ("settled") instead of being sent twice.
 
 The sample lays out `root/<person>/<images>` (12 made-up people x 4 pictures) in a temporary
 folder, starts an enrollment with concurrency 6 and cancels it after about half of the
@@ -31,11 +31,22 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from facekit import FaceClient, KeyCredential, NotFoundError, RateLimiter
-from facekit.bulk import EnrollmentProgress, EnrollmentReport, enroll_people, people_from_folder
+from facekit.bulk import (
+    EnrollmentProgress,
+    EnrollmentReport,
+    SettlePolicy,
+    enroll_people,
+    people_from_folder,
+)
 from facekit.emulator import EmulatorSettings, FaceEmulator, synthetic_face
 
 NAMES = ("ada", "ben", "cleo", "dara", "eli", "fay", "gus", "hana", "ivo", "jun", "kai", "lea")
 MODEL = "recognition_04"
+# Adds in flight when a run is interrupted may still land on the service. The resumed run
+# waits this long after the interruption before it decides that one did not and sends it
+# again (the default is the client's request timeout, 60 s): the emulator answers in
+# milliseconds, and a real service in about a second.
+SETTLE = SettlePolicy(window=2.0)
 BAR_WIDTH = 24
 
 
@@ -113,6 +124,7 @@ async def interrupted_run(
             concurrency=concurrency,
             recognition_model=MODEL,
             train=True,
+            settle=SETTLE,
             progress=progress,
         )
     )
@@ -150,16 +162,17 @@ async def resumed_run(
         concurrency=concurrency,
         recognition_model=MODEL,
         train=True,
+        settle=SETTLE,
         progress=line,
     )
     line.end()
     training = report.training.status if report.training else "not run"
     print(
         f"run 2 report ({report.elapsed:.2f} s):\n"
-        f"  persons created:  {report.persons_created} (already there: {report.persons_existing})\n"
+        f"  persons created:  {report.persons_created} (already there: {report.persons_found})\n"
         f"  faces added:      {report.faces_added}\n"
-        f"  already enrolled: {report.faces_already_enrolled}\n"
-        f"  reconciled:       {report.faces_reconciled}\n"
+        f"  already enrolled: {report.faces_found}\n"
+        f"  settled:          {report.faces_settled}\n"
         f"  failures:         {len(report.failures)}\n"
         f"  training:         {training}"
     )

@@ -25,6 +25,14 @@ def image_bytes(size: int = 2048, seed: int = 7) -> bytes:
     return bytes((seed + i * 31) % 256 for i in range(size))
 
 
+@pytest.fixture(autouse=True)
+def _private_state_folder(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Journals the command line keeps by default go to a folder of the test's own."""
+    monkeypatch.setenv("FACEKIT_STATE_DIR", str(tmp_path_factory.mktemp("state")))
+
+
 @pytest.fixture
 def mocked() -> Iterator[aioresponses]:
     with aioresponses() as mock:

@@ -87,8 +87,95 @@ def test_enroll_reports_and_trains_against_the_configured_endpoint(
         == EXIT_OK
     )
     out = capsys.readouterr().out
-    assert re.search(r"faces already enrolled\s+6\n", out)
+    assert re.search(r"faces already there\s+6\n", out)
     assert configured.log.count("LargePersonGroupPerson_AddFace*", status=200) == 6
+
+
+def test_enroll_keeps_a_journal_per_endpoint_and_group_and_resumes_by_default(
+    configured: FaceEmulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = family(tmp_path / "photos")
+    assert main(["enroll", str(root), "--group", "fam", "--large"]) == EXIT_OK
+    out = capsys.readouterr().out
+    journal = Path(re.search(r"journal: (.+)", out).group(1))  # type: ignore[union-attr]
+    assert journal.is_file()
+    assert journal.is_relative_to(os.environ["FACEKIT_STATE_DIR"])
+    assert journal.name == "largepersongroups-fam.journal"
+    assert main(["enroll", str(root), "--group", "fam", "--large", "--json"]) == EXIT_OK
+    again = json.loads(capsys.readouterr().out)
+    assert (again["facesFound"], again["facesAdded"], again["journal"]) == (6, 0, str(journal))
+    assert configured.log.count("LargePersonGroupPerson_AddFace*") == 6
+    # Without a journal a rerun still finds everything on the service.
+    assert main(["enroll", str(root), "--group", "fam", "--large", "--no-journal"]) == EXIT_OK
+    assert re.search(r"faces already there\s+6\n", capsys.readouterr().out)
+    assert configured.log.count("LargePersonGroupPerson_AddFace*") == 6
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            ["--journal", "/nonexistent/dir/x"],
+            "journal: the folder /nonexistent/dir does not exist",
+        ),
+        (["--journal", "J", "--no-journal"], "not both"),
+        (["--settle-seconds", "-1"], "--settle-seconds"),
+        (["--concurrency", "0"], "concurrency"),
+    ],
+)
+def test_enroll_mistakes_exit_2_with_one_line_and_nothing_sent(
+    configured: FaceEmulator,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    extra: list[str],
+    message: str,
+) -> None:
+    root = family(tmp_path / "photos")
+    assert main(["enroll", str(root), "--group", "fam", *extra]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.startswith("facekit: error:")
+    assert message in err
+    assert err.count("\n") == 1
+    assert configured.log.count() == 0
+
+
+def test_enroll_with_a_journal_of_another_resource_exits_2(
+    configured: FaceEmulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = family(tmp_path / "photos")
+    journal = str(tmp_path / "j")
+    assert main(["enroll", str(root), "--group", "fam", "--journal", journal]) == EXIT_OK
+    capsys.readouterr()
+    sent = configured.log.count()
+    assert main(["enroll", str(root), "--group", "other", "--journal", journal]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "belongs to persongroups/fam" in err
+    assert err.count("\n") == 1
+    assert configured.log.count() == sent
+
+
+def test_enroll_checks_every_image_before_anything_is_sent(
+    configured: FaceEmulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = family(tmp_path / "photos")
+    (root / "ann" / "tiny.png").write_bytes(b"x" * 10)
+    assert main(["enroll", str(root), "--group", "fam"]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "ann/tiny.png: 10 bytes, outside 1 KB..6 MB" in err
+    assert configured.log.count() == 0
+
+
+def test_enroll_retries_refused_images_only_when_asked(
+    configured: FaceEmulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = family(tmp_path / "photos", people=("ann",), each=1)
+    configured.inject("PersonGroupPerson_AddFace*", status=403, code="QuotaExceeded", times=1)
+    assert main(["enroll", str(root), "--group", "fam"]) == EXIT_PARTIAL
+    assert "--retry-failed sends them again" in capsys.readouterr().out
+    assert main(["enroll", str(root), "--group", "fam"]) == EXIT_PARTIAL
+    capsys.readouterr()
+    assert main(["enroll", str(root), "--group", "fam", "--retry-failed"]) == EXIT_OK
+    assert re.search(r"faces added\s+1\n", capsys.readouterr().out)
 
 
 def test_train_detect_identify_from_the_terminal(
@@ -241,6 +328,8 @@ def test_ctrl_c_stops_cleanly_and_the_journal_resumes(
         str(journal),
         "--concurrency",
         "2",
+        "--settle-seconds",
+        "0.5",
     ]
     # As from a terminal: a run started in the background would inherit an ignored SIGINT.
     process = subprocess.Popen(
@@ -266,5 +355,5 @@ def test_ctrl_c_stops_cleanly_and_the_journal_resumes(
     )
     assert done.returncode == EXIT_OK, done.stderr
     report = json.loads(done.stdout)
-    assert report["facesAdded"] + report["facesAlreadyEnrolled"] + report["facesReconciled"] == 24
+    assert report["facesAdded"] + report["facesFound"] + report["facesSettled"] == 24
     assert face_emulator.log.count("LargePersonGroupPerson_AddFace*", status=200) <= 24 + 2

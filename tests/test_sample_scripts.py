@@ -87,7 +87,7 @@ def test_bulk_enroll_resumes_from_its_journal_without_duplicates() -> None:
 
     already = count("already enrolled")
     assert already >= int(interrupted.group(1))
-    assert count("faces added") + already + count("reconciled") == 48
+    assert count("faces added") + already + count("settled") == 48
     assert count("failures") == 0
     assert "  training:         succeeded" in out
     assert "on the service: 12 persons, faces per person all 4" in out

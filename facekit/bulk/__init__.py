@@ -1,0 +1,299 @@
+"""Bulk enrollment: many persons and faces, concurrently, each on the service exactly once.
+
+The Face resource is the record. Every person and face facekit creates carries a tag in
+its userData (from the person's name; from the owner and the image's content), and a
+run looks at the service before it creates anything: run it again, on another machine,
+with or without a journal, and what is there is found, not created twice.
+
+After an unclear answer to a create or add (a timeout, a reset, a 5xx, an unreadable
+reply) the write may still land. facekit looks for its tag at once; if it is not there,
+it waits out a settle window (the request timeout by default) and looks again, and only
+then sends it again. What is still unclear after a few rounds is reported as unsettled
+and settled by the next run, which looks first. Extra copies that a very late landing
+leaves behind are removed when they are seen.
+
+The journal (sqlite) is a cache bound to the resource and the target: it saves lookups,
+remembers failures and the time of writes still open. Transient failures (throttling,
+5xx, an unreachable service) are retried within the run and stay pending for the next
+one; permanent ones (a bad image, a quota) are reported and retried on request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping
+from functools import partial
+from typing import TypeVar
+
+import yarl
+
+from .. import _validation as check
+from ..client import FaceClient
+from ..errors import ConflictError, FaceError, FaceValidationError, NotFoundError
+from ..errors import TrainingFailedError as _TrainingFailed
+from ..models import TrainingStatus
+from ..resources import FaceLists, LargeFaceLists, LargePersonGroups, PersonGroups
+from . import settle as _settle
+from .engine import Engine, PersonEnrollment, Slot
+from .journal import Journal, JournalBinding, JournalMismatchError
+from .plan import (
+    IMAGE_SUFFIXES,
+    TAG_PREFIX,
+    BulkImage,
+    EnrollmentPlan,
+    images_from_folder,
+    people_from_folder,
+    plan_faces,
+    plan_people,
+    tag_for,
+)
+from .report import EnrollmentProgress, EnrollmentReport, ImageFailure, Tally
+from .settle import SettlePolicy
+from .views import ListFaces
+
+__all__ = [
+    "IMAGE_SUFFIXES",
+    "TAG_PREFIX",
+    "BulkImage",
+    "EnrollmentPlan",
+    "EnrollmentProgress",
+    "EnrollmentReport",
+    "ImageFailure",
+    "Journal",
+    "JournalBinding",
+    "JournalMismatchError",
+    "SettlePolicy",
+    "binding_for",
+    "enroll_faces",
+    "enroll_people",
+    "images_from_folder",
+    "people_from_folder",
+    "plan_faces",
+    "plan_people",
+    "tag_for",
+]
+
+ProgressCallback = Callable[[EnrollmentProgress], object]
+_Source = TypeVar("_Source")
+
+
+def binding_for(face: FaceClient, collection: str, container_id: str) -> JournalBinding:
+    """What a journal of an enrollment into this container with this client is bound to."""
+    url = yarl.URL(face.endpoint)
+    endpoint = f"{url.scheme}://{(url.host or '').lower()}:{url.port}{url.path.rstrip('/')}"
+    return JournalBinding(
+        endpoint=endpoint, api_path=face.api_path, target=f"{collection}/{container_id}"
+    )
+
+
+def _check_common(
+    concurrency: int,
+    container_name: str | None,
+    recognition_model: str | None,
+    detection_model: str | None,
+    settle: SettlePolicy | None,
+) -> SettlePolicy:
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise FaceValidationError("concurrency", "must be an integer >= 1")
+    if container_name is not None:
+        check.name("name", container_name)
+    check.model_name("recognition_model", recognition_model)
+    check.model_name("detection_model", detection_model)
+    if settle is not None and not isinstance(settle, SettlePolicy):
+        raise FaceValidationError("settle", "must be a SettlePolicy")
+    return settle or SettlePolicy()
+
+
+async def _ensure_container(
+    resource: PersonGroups | LargePersonGroups | FaceLists | LargeFaceLists,
+    container_id: str,
+    *,
+    create: bool,
+    name: str | None,
+    recognition_model: str | None,
+    policy: SettlePolicy,
+) -> None:
+    """Make sure the group or list exists, creating it once if asked to."""
+    for attempt in range(1, policy.max_unknown + 1):
+        try:
+            await resource.get(container_id)
+            return
+        except NotFoundError:
+            if not create:
+                raise
+        try:
+            await resource.create(
+                container_id, name=name or container_id, recognition_model=recognition_model
+            )
+            return
+        except ConflictError as error:
+            # Created meanwhile, or by an earlier attempt whose answer was lost.
+            if (error.code or "").endswith("Exists"):
+                return
+            raise
+        except FaceError as error:
+            if _settle.classify(error) is not _settle.Outcome.UNKNOWN:
+                raise
+            # The create may have landed: the next round looks before creating again.
+            await asyncio.sleep(_settle.backoff(attempt, policy))
+    raise FaceError(f"could not create {container_id}: the service kept answering unclearly")
+
+
+async def _train(
+    resource: PersonGroups | LargePersonGroups | LargeFaceLists, container_id: str
+) -> TrainingStatus:
+    poller = await resource.begin_train(container_id)
+    try:
+        status: TrainingStatus = await poller
+    except _TrainingFailed as failure:
+        # A failed training is part of the report, not a crash of the enrollment.
+        if not isinstance(failure.status, TrainingStatus):
+            raise
+        return failure.status
+    return status
+
+
+async def enroll_people(
+    face: FaceClient,
+    group_id: str,
+    people: Mapping[str, Iterable[BulkImage]] | str | os.PathLike[str] | EnrollmentPlan,
+    *,
+    large: bool = False,
+    journal: str | os.PathLike[str] | None = None,
+    concurrency: int = 8,
+    create: bool = True,
+    group_name: str | None = None,
+    recognition_model: str | None = None,
+    detection_model: str | None = None,
+    train: bool = False,
+    retry_failed: bool = False,
+    settle: SettlePolicy | None = None,
+    progress: ProgressCallback | None = None,
+) -> EnrollmentReport:
+    """Enroll persons and their faces into a person group (`large=True`: a large one).
+
+    `people` maps a person's name to images (paths, bytes or http(s) URLs), or is a
+    folder laid out `root/<person>/<images>`, or a plan from `plan_people`. Everything
+    (ids, names, files, the journal) is checked before the first request. Persons are
+    found by their tag or created; `concurrency` persons are enrolled at a time. Each
+    face lands once, whatever happened in earlier runs; `journal` (a file) makes reruns
+    cheaper and remembers failures. `retry_failed` sends images again that the service
+    refused in an earlier run. Returns the report; raises FaceError only when the run
+    cannot start (bad input, the group unreachable).
+    """
+    policy = _check_common(concurrency, group_name, recognition_model, detection_model, settle)
+    check.container_id("group_id", group_id)
+    plan = people if isinstance(people, EnrollmentPlan) else await _plan(plan_people, people)
+    resource = face.large_person_groups if large else face.person_groups
+    collection = "largepersongroups" if large else "persongroups"
+    book = Journal(journal, binding_for(face, collection, group_id))
+    started = time.monotonic()
+    try:
+        await _ensure_container(
+            resource,
+            group_id,
+            create=create,
+            name=group_name,
+            recognition_model=recognition_model,
+            policy=policy,
+        )
+        tally = Tally(persons_total=len(plan.owners), images_total=plan.images_total)
+        engine = _engine(
+            face, book, policy, tally, concurrency, detection_model, retry_failed, progress
+        )
+        persons = PersonEnrollment(engine, resource, group_id)
+        async with engine.slot() as slot:
+            await persons.prepare(slot)
+        await engine.run_all(plan.owners, persons.handle)
+        await persons.finish()
+        training = await _train(resource, group_id) if train else None
+    finally:
+        book.close()
+    return tally.report(training, time.monotonic() - started, book.path)
+
+
+async def enroll_faces(
+    face: FaceClient,
+    list_id: str,
+    images: Iterable[BulkImage] | str | os.PathLike[str] | EnrollmentPlan,
+    *,
+    large: bool = False,
+    journal: str | os.PathLike[str] | None = None,
+    create: bool = True,
+    list_name: str | None = None,
+    recognition_model: str | None = None,
+    detection_model: str | None = None,
+    train: bool = False,
+    retry_failed: bool = False,
+    settle: SettlePolicy | None = None,
+    progress: ProgressCallback | None = None,
+) -> EnrollmentReport:
+    """Add faces to a face list (`large=True`: a large face list), each exactly once.
+
+    `images` are paths, bytes or http(s) URLs, or a folder of images, or a plan from
+    `plan_faces`. The faces of one list go one after another, as the service serializes
+    them; the exactly-once rule, the journal and the report are those of `enroll_people`.
+    """
+    policy = _check_common(1, list_name, recognition_model, detection_model, settle)
+    check.container_id("list_id", list_id)
+    if train and not large:
+        raise FaceValidationError("train", "face lists need no training; only large ones do")
+    if isinstance(images, EnrollmentPlan):
+        plan = images
+    else:
+        plan = await _plan(partial(plan_faces, large=large), images)
+    resource = face.large_face_lists if large else face.face_lists
+    collection = "largefacelists" if large else "facelists"
+    book = Journal(journal, binding_for(face, collection, list_id))
+    started = time.monotonic()
+    try:
+        await _ensure_container(
+            resource,
+            list_id,
+            create=create,
+            name=list_name,
+            recognition_model=recognition_model,
+            policy=policy,
+        )
+        tally = Tally(images_total=plan.images_total)
+        engine = _engine(face, book, policy, tally, 1, detection_model, retry_failed, progress)
+        view = ListFaces(resource, list_id)
+
+        async def handle(slot: Slot, owner: object) -> None:
+            await engine.enroll_owner(slot, plan.owners[0], view)
+
+        await engine.run_all(plan.owners, handle)
+        training = await _train(face.large_face_lists, list_id) if train else None
+    finally:
+        book.close()
+    return tally.report(training, time.monotonic() - started, book.path)
+
+
+def _engine(
+    face: FaceClient,
+    book: Journal,
+    policy: SettlePolicy,
+    tally: Tally,
+    concurrency: int,
+    detection_model: str | None,
+    retry_failed: bool,
+    progress: ProgressCallback | None,
+) -> Engine:
+    return Engine(
+        journal=book,
+        policy=policy,
+        window=policy.window_for(face.timeout),
+        request_timeout=face.timeout,
+        tally=tally,
+        concurrency=concurrency,
+        detection_model=detection_model,
+        retry_failed=retry_failed,
+        progress=progress,
+    )
+
+
+async def _plan(make: Callable[[_Source], EnrollmentPlan], source: _Source) -> EnrollmentPlan:
+    # Planning hashes every file: keep the event loop free meanwhile.
+    return await asyncio.to_thread(make, source)
