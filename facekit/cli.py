@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import os
 import signal
 import sys
@@ -128,9 +129,11 @@ async def connect(
 def _client_options(args: argparse.Namespace) -> dict[str, Any]:
     options: dict[str, Any] = {}
     if getattr(args, "timeout", None) is not None:
+        if not (math.isfinite(args.timeout) and args.timeout > 0):
+            raise FaceValidationError("--timeout", "must be a finite number of seconds > 0")
         options["timeout"] = args.timeout
     if getattr(args, "rate_limit", None) is not None:
-        if not args.rate_limit > 0:
+        if not (math.isfinite(args.rate_limit) and args.rate_limit > 0):
             raise FaceValidationError("--rate-limit", "must be a positive number per second")
         options["rate_limiter"] = RateLimiter(args.rate_limit)
     return options
@@ -159,8 +162,10 @@ async def cmd_enroll(args: argparse.Namespace, console: Console) -> int:
 
     if args.journal and args.no_journal:
         raise FaceValidationError("--journal", "give --journal or --no-journal, not both")
-    if args.settle_seconds is not None and not args.settle_seconds >= 0:
-        raise FaceValidationError("--settle-seconds", "must be a number of seconds >= 0")
+    if args.settle_seconds is not None and not (
+        math.isfinite(args.settle_seconds) and args.settle_seconds >= 0
+    ):
+        raise FaceValidationError("--settle-seconds", "must be a finite number of seconds >= 0")
     # Everything the run needs is checked before a client (or an emulator) starts.
     plan = plan_people(args.folder)
     settle = SettlePolicy(window=args.settle_seconds)
@@ -169,7 +174,14 @@ async def cmd_enroll(args: argparse.Namespace, console: Console) -> int:
         if journal is None and not args.no_journal and emulator is None:
             collection = "largepersongroups" if args.large else "persongroups"
             journal = default_journal_path(binding_for(face, collection, args.group))
-            journal.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            try:
+                journal.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            except OSError as exc:
+                raise FaceValidationError(
+                    "journal",
+                    f"cannot create the state folder {journal.parent} ({exc.strerror or exc}); "
+                    "set FACEKIT_STATE_DIR, or give --journal FILE or --no-journal",
+                ) from None
         if journal is not None:
             console.say(f"journal: {journal}")
         bar = ProgressBar(console.err, "enrolling")
@@ -216,6 +228,8 @@ async def cmd_enroll(args: argparse.Namespace, console: Console) -> int:
     ]
     if report.training is not None:
         rows.append(("training", report.training.status))
+    if report.training_error is not None:
+        rows.append(("training", f"not done: {report.training_error}"))
     text = "enrollment finished\n" + table(rows)
     for failure in report.failures:
         text += f"\n  {failure.kind}: {failure.person}/{failure.image}: {failure.reason}"

@@ -330,6 +330,8 @@ def test_ctrl_c_stops_cleanly_and_the_journal_resumes(
         "2",
         "--settle-seconds",
         "0.5",
+        "--timeout",
+        "2",
     ]
     # As from a terminal: a run started in the background would inherit an ignored SIGINT.
     process = subprocess.Popen(

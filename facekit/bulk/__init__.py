@@ -21,6 +21,7 @@ one; permanent ones (a bad image, a quota) are reported and retried on request.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -37,12 +38,13 @@ from ..models import TrainingStatus
 from ..resources import FaceLists, LargeFaceLists, LargePersonGroups, PersonGroups
 from . import settle as _settle
 from .engine import Engine, PersonEnrollment, Slot
-from .journal import Journal, JournalBinding, JournalMismatchError
+from .journal import Journal, JournalBinding, JournalError, JournalMismatchError
 from .plan import (
     IMAGE_SUFFIXES,
     TAG_PREFIX,
     BulkImage,
     EnrollmentPlan,
+    KeyedImage,
     images_from_folder,
     people_from_folder,
     plan_faces,
@@ -63,7 +65,9 @@ __all__ = [
     "ImageFailure",
     "Journal",
     "JournalBinding",
+    "JournalError",
     "JournalMismatchError",
+    "KeyedImage",
     "SettlePolicy",
     "binding_for",
     "enroll_faces",
@@ -76,16 +80,37 @@ __all__ = [
 ]
 
 ProgressCallback = Callable[[EnrollmentProgress], object]
+logger = logging.getLogger("facekit.bulk")
+_REGIONAL_SUFFIX = ".api.cognitive.microsoft.com"
 _Source = TypeVar("_Source")
 
 
 def binding_for(face: FaceClient, collection: str, container_id: str) -> JournalBinding:
-    """What a journal of an enrollment into this container with this client is bound to."""
+    """What a journal of an enrollment into this container with this client is bound to.
+
+    A regional endpoint (`<region>.api.cognitive.microsoft.com`) is shared by every
+    resource of the region, so it cannot tell two resources apart: use the resource's own
+    endpoint (`https://<name>.cognitiveservices.azure.com`) with a journal.
+    """
     url = yarl.URL(face.endpoint)
     endpoint = f"{url.scheme}://{(url.host or '').lower()}:{url.port}{url.path.rstrip('/')}"
     return JournalBinding(
         endpoint=endpoint, api_path=face.api_path, target=f"{collection}/{container_id}"
     )
+
+
+def _open_journal(
+    path: str | os.PathLike[str] | None, face: FaceClient, collection: str, container_id: str
+) -> Journal:
+    binding = binding_for(face, collection, container_id)
+    host = binding.endpoint.split("://", 1)[-1].split(":", 1)[0]
+    if path is not None and host.endswith(_REGIONAL_SUFFIX):
+        logger.warning(
+            "%s is a regional endpoint shared by every Face resource of the region: the "
+            "journal cannot tell them apart; prefer the resource's own endpoint",
+            host,
+        )
+    return Journal(path, binding)
 
 
 def _check_common(
@@ -94,9 +119,15 @@ def _check_common(
     recognition_model: str | None,
     detection_model: str | None,
     settle: SettlePolicy | None,
+    journal: object,
+    progress: object,
 ) -> SettlePolicy:
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
         raise FaceValidationError("concurrency", "must be an integer >= 1")
+    if journal is not None and not isinstance(journal, str | os.PathLike):
+        raise FaceValidationError("journal", "must be a file path (str or os.PathLike) or None")
+    if progress is not None and not callable(progress):
+        raise FaceValidationError("progress", "must be a callable taking EnrollmentProgress")
     if container_name is not None:
         check.name("name", container_name)
     check.model_name("recognition_model", recognition_model)
@@ -143,16 +174,21 @@ async def _ensure_container(
 
 async def _train(
     resource: PersonGroups | LargePersonGroups | LargeFaceLists, container_id: str
-) -> TrainingStatus:
-    poller = await resource.begin_train(container_id)
+) -> tuple[TrainingStatus | None, str | None]:
+    """(final status, None), or (None, why) when the training could not run or be followed.
+
+    A failed training is part of the report, not a crash of the enrollment.
+    """
     try:
+        poller = await resource.begin_train(container_id)
         status: TrainingStatus = await poller
     except _TrainingFailed as failure:
-        # A failed training is part of the report, not a crash of the enrollment.
-        if not isinstance(failure.status, TrainingStatus):
-            raise
-        return failure.status
-    return status
+        if isinstance(failure.status, TrainingStatus):
+            return failure.status, None
+        return None, str(failure)
+    except FaceError as error:
+        return None, str(error)
+    return status, None
 
 
 async def enroll_people(
@@ -183,12 +219,14 @@ async def enroll_people(
     refused in an earlier run. Returns the report; raises FaceError only when the run
     cannot start (bad input, the group unreachable).
     """
-    policy = _check_common(concurrency, group_name, recognition_model, detection_model, settle)
+    policy = _check_common(
+        concurrency, group_name, recognition_model, detection_model, settle, journal, progress
+    )
     check.container_id("group_id", group_id)
     plan = people if isinstance(people, EnrollmentPlan) else await _plan(plan_people, people)
     resource = face.large_person_groups if large else face.person_groups
     collection = "largepersongroups" if large else "persongroups"
-    book = Journal(journal, binding_for(face, collection, group_id))
+    book = _open_journal(journal, face, collection, group_id)
     started = time.monotonic()
     try:
         await _ensure_container(
@@ -208,10 +246,10 @@ async def enroll_people(
             await persons.prepare(slot)
         await engine.run_all(plan.owners, persons.handle)
         await persons.finish()
-        training = await _train(resource, group_id) if train else None
+        training, training_error = await _train(resource, group_id) if train else (None, None)
     finally:
         book.close()
-    return tally.report(training, time.monotonic() - started, book.path)
+    return tally.report(training, time.monotonic() - started, book.path, training_error)
 
 
 async def enroll_faces(
@@ -236,7 +274,9 @@ async def enroll_faces(
     `plan_faces`. The faces of one list go one after another, as the service serializes
     them; the exactly-once rule, the journal and the report are those of `enroll_people`.
     """
-    policy = _check_common(1, list_name, recognition_model, detection_model, settle)
+    policy = _check_common(
+        1, list_name, recognition_model, detection_model, settle, journal, progress
+    )
     check.container_id("list_id", list_id)
     if train and not large:
         raise FaceValidationError("train", "face lists need no training; only large ones do")
@@ -246,7 +286,7 @@ async def enroll_faces(
         plan = await _plan(partial(plan_faces, large=large), images)
     resource = face.large_face_lists if large else face.face_lists
     collection = "largefacelists" if large else "facelists"
-    book = Journal(journal, binding_for(face, collection, list_id))
+    book = _open_journal(journal, face, collection, list_id)
     started = time.monotonic()
     try:
         await _ensure_container(
@@ -265,10 +305,13 @@ async def enroll_faces(
             await engine.enroll_owner(slot, plan.owners[0], view)
 
         await engine.run_all(plan.owners, handle)
-        training = await _train(face.large_face_lists, list_id) if train else None
+        if train:
+            training, training_error = await _train(face.large_face_lists, list_id)
+        else:
+            training, training_error = None, None
     finally:
         book.close()
-    return tally.report(training, time.monotonic() - started, book.path)
+    return tally.report(training, time.monotonic() - started, book.path, training_error)
 
 
 def _engine(

@@ -26,7 +26,7 @@ from ..errors import FaceError, NotFoundError
 from ..models import Person
 from ..resources import LargePersonGroups, PersonGroups
 from . import settle
-from .journal import FaceState, Journal, PersonState
+from .journal import FaceState, Journal, JournalError, PersonState
 from .plan import PlannedImage, PlannedOwner, person_tag
 from .report import EnrollmentProgress, FailureKind, ImageFailure, Tally
 from .settle import Action, Decision, Outcome, SettlePolicy
@@ -162,6 +162,8 @@ class Engine:
                 async with Slot(self._slots) as slot:
                     try:
                         await handle(slot, owner)
+                    except JournalError:
+                        raise  # nothing more may be sent: the run stops as a whole
                     except FaceError as error:
                         logger.warning("enrolling %s stopped: %s", owner.name or "the list", error)
                         self.fail_remaining(owner, error)
@@ -246,14 +248,14 @@ class Engine:
                 continue
             item = _Item(image)
             if row is not None and row.state in (FaceState.INTENT, FaceState.UNSETTLED):
-                # An add sent by an earlier run may still land: wait until it cannot.
-                remaining = (row.open_until or 0.0) - self.wall()
-                if remaining > 0:
-                    item.unknown = 1
-                    item.deadline = self.clock() + remaining
-                    item.code, item.reason = None, "an add sent by an earlier run is unsettled"
-                    heapq.heappush(waiting, (item.deadline, next(order), item, Action.LOOK))
-                    continue
+                # An add sent by an earlier run may still land: wait until it cannot, then
+                # look afresh (the owner's first lookup may predate a late landing).
+                remaining = max((row.open_until or 0.0) - self.wall(), 0.0)
+                item.unknown = 1
+                item.deadline = self.clock() + remaining
+                item.code, item.reason = None, "an add sent by an earlier run is unsettled"
+                heapq.heappush(waiting, (item.deadline, next(order), item, Action.LOOK))
+                continue
             ready.append(item)
 
         resent_after_unknown = False
@@ -318,10 +320,6 @@ class Engine:
         self.journal.face_intent(view.name, image.key, image.tag, self.wall() + self.horizon)
         try:
             face_id = await view.add(image, self.detection_model)
-        except asyncio.CancelledError:
-            # The request was abandoned now: it may land within the window from here.
-            self.journal.face_open_until(view.name, image.key, self.wall() + self.window)
-            raise
         except FaceError as error:
             outcome = settle.classify(error)
             item.code, item.reason = describe(error)
@@ -434,7 +432,7 @@ class PersonEnrollment:
         for tag, persons in self.index.duplicated().items():
             # The copy holding the most faces (then the lowest id) stays.
             keep = min(persons, key=lambda p: (-len(p.persisted_face_ids), p.person_id))
-            await self._remove_persons(tag, [p for p in persons if p is not keep])
+            await self._remove_persons(tag, [p for p in persons if p.person_id != keep.person_id])
 
     async def finish(self) -> None:
         """After creates sent again past their window: remove a late first copy, if any."""
@@ -489,11 +487,27 @@ class PersonEnrollment:
         resent = False
         deadline: float | None = None
         row = engine.journal.person(name)
+        if row is not None and row.state is PersonState.DONE and row.person_id:
+            # The tag is gone (someone changed the person's userData) but the journal knows
+            # the person: if the service still has it, it is this person, not a new one.
+            try:
+                known = await self.groups.persons.get(self.group_id, row.person_id)
+            except NotFoundError:
+                pass
+            else:
+                logger.warning(
+                    "person %r no longer carries its facekit tag in userData; "
+                    "using %s from the journal",
+                    name,
+                    known.person_id,
+                )
+                engine.tally.persons_found += 1
+                return known.person_id, known.persisted_face_ids
         if row is not None and row.state is PersonState.INTENT:
-            remaining = (row.open_until or 0.0) - engine.wall()
-            if remaining > 0:
-                # A create sent by an earlier run may still land: wait until it cannot.
-                unknown, deadline = 1, engine.clock() + remaining
+            # A create sent by an earlier run may still land: wait until it cannot, then
+            # scan afresh (the run's first scan may predate a late landing).
+            remaining = max((row.open_until or 0.0) - engine.wall(), 0.0)
+            unknown, deadline = 1, engine.clock() + remaining
         reason = ""
         while True:
             if deadline is not None:
@@ -531,9 +545,6 @@ class PersonEnrollment:
             engine.journal.person_intent(name, tag, engine.wall() + engine.horizon)
             try:
                 created = await self.groups.persons.create(self.group_id, name=name, user_data=tag)
-            except asyncio.CancelledError:
-                engine.journal.person_open_until(name, engine.wall() + engine.window)
-                raise
             except FaceError as error:
                 outcome = settle.classify(error)
                 code, reason = describe(error)

@@ -22,13 +22,14 @@ from typing import NamedTuple
 
 import attrs
 
-from ..errors import FaceValidationError
+from ..errors import FaceError, FaceValidationError
 
 __all__ = [
     "FaceRow",
     "FaceState",
     "Journal",
     "JournalBinding",
+    "JournalError",
     "JournalMismatchError",
     "PersonRow",
     "PersonState",
@@ -37,6 +38,14 @@ __all__ = [
 ]
 
 SCHEMA_VERSION = "2"
+
+
+class JournalError(FaceError):
+    """The journal could not be read or written mid-run (a full disk, a lost file).
+
+    The run stops rather than send writes it cannot record; run it again when the journal
+    can be written (or with another one): the service's tags say what landed.
+    """
 
 
 class JournalMismatchError(FaceValidationError):
@@ -169,6 +178,9 @@ class Journal:
             raise FaceValidationError("journal", f"cannot open {self.path}: {exc}") from None
         try:
             self._open()
+        except sqlite3.Error as exc:
+            self._db.close()
+            raise FaceValidationError("journal", f"{self.path} cannot be used: {exc}") from None
         except BaseException:
             self._db.close()
             raise
@@ -224,10 +236,19 @@ class Journal:
     def close(self) -> None:
         self._db.close()
 
+    def _run(self, sql: str, parameters: tuple[object, ...] = ()) -> sqlite3.Cursor:
+        try:
+            return self._db.execute(sql, parameters)
+        except sqlite3.Error as exc:
+            raise JournalError(
+                f"the journal {self.path or '(in memory)'} cannot be used: {exc}; nothing more "
+                "was sent (run again when it can be written)"
+            ) from None
+
     # -- persons --------------------------------------------------------------------------
 
     def person(self, person: str) -> PersonRow | None:
-        row = self._db.execute(
+        row = self._run(
             "SELECT tag, person_id, state, open_until FROM persons WHERE person = ?", (person,)
         ).fetchone()
         if row is None:
@@ -236,14 +257,14 @@ class Journal:
 
     def person_intent(self, person: str, tag: str, open_until: float) -> None:
         """A create is about to be sent; it may land until `open_until` (time.time())."""
-        self._db.execute(
+        self._run(
             "INSERT INTO persons VALUES (?, ?, NULL, ?, ?) ON CONFLICT(person) "
             "DO UPDATE SET state = excluded.state, open_until = excluded.open_until",
             (person, tag, PersonState.INTENT, open_until),
         )
 
     def person_done(self, person: str, tag: str, person_id: str) -> None:
-        self._db.execute(
+        self._run(
             "INSERT INTO persons VALUES (?, ?, ?, ?, NULL) ON CONFLICT(person) "
             "DO UPDATE SET person_id = excluded.person_id, state = excluded.state, "
             "open_until = NULL",
@@ -253,7 +274,7 @@ class Journal:
     # -- faces ----------------------------------------------------------------------------
 
     def face(self, owner: str, image: str) -> FaceRow | None:
-        row = self._db.execute(
+        row = self._run(
             "SELECT tag, state, face_id, code, reason, open_until FROM faces "
             "WHERE owner = ? AND image = ?",
             (owner, image),
@@ -271,7 +292,7 @@ class Journal:
 
     def face_intent(self, owner: str, image: str, tag: str, open_until: float) -> None:
         """An add is about to be sent; it may land until `open_until` (time.time())."""
-        self._db.execute(
+        self._run(
             "INSERT INTO faces VALUES (?, ?, ?, ?, NULL, NULL, NULL, ?) "
             "ON CONFLICT(owner, image) DO UPDATE SET state = excluded.state, "
             "open_until = excluded.open_until",
@@ -280,17 +301,17 @@ class Journal:
 
     def face_open_until(self, owner: str, image: str, open_until: float) -> None:
         """The open add of this image may land until `open_until` (an outcome came, unclear)."""
-        self._db.execute(
+        self._run(
             "UPDATE faces SET open_until = ? WHERE owner = ? AND image = ?",
             (open_until, owner, image),
         )
 
     def person_open_until(self, person: str, open_until: float) -> None:
         """The open create of this person may land until `open_until`."""
-        self._db.execute("UPDATE persons SET open_until = ? WHERE person = ?", (open_until, person))
+        self._run("UPDATE persons SET open_until = ? WHERE person = ?", (open_until, person))
 
     def face_done(self, owner: str, image: str, tag: str, face_id: str) -> None:
-        self._db.execute(
+        self._run(
             "INSERT INTO faces VALUES (?, ?, ?, ?, ?, NULL, NULL, NULL) "
             "ON CONFLICT(owner, image) DO UPDATE SET state = excluded.state, "
             "face_id = excluded.face_id, code = NULL, reason = NULL, open_until = NULL",
@@ -313,7 +334,7 @@ class Journal:
         """
         if state not in (FaceState.FAILED, FaceState.PENDING, FaceState.UNSETTLED):
             raise ValueError(f"not a failure state: {state}")
-        self._db.execute(
+        self._run(
             "INSERT INTO faces VALUES (?, ?, ?, ?, NULL, ?, ?, NULL) "
             "ON CONFLICT(owner, image) DO UPDATE SET state = excluded.state, "
             "code = excluded.code, reason = excluded.reason",
@@ -322,7 +343,7 @@ class Journal:
 
     def known_tags(self, owner: str) -> dict[str, str]:
         """{face id: tag} of the faces this journal saw added for `owner`."""
-        rows = self._db.execute(
+        rows = self._run(
             "SELECT face_id, tag FROM faces WHERE owner = ? AND state = ? AND face_id IS NOT NULL",
             (owner, FaceState.DONE),
         )

@@ -1,9 +1,12 @@
 """What a bulk enrollment is asked to do, checked before the first request.
 
 A plan names every owner (a person, or the list itself) and its images. Each image gets
-a key from its content (a path's bytes are hashed, bytes are hashed, a URL is its own
-key), so the same photo is the same image on every machine and under any folder name,
-and a tag derived from (owner, key) marks its face on the service.
+a key from its content (a path's bytes are hashed, bytes are hashed), so the same photo
+is the same image on every machine and under any folder name; a URL's key is the URL
+without its fragment and without the signature of an Azure Storage SAS token (which
+changes with every token); `KeyedImage` gives any image a key of the caller's choosing. A
+tag derived from (owner, key) marks the image's face on the service. Person names are
+compared in Unicode NFC, so a folder copied from a Mac names the same person.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -24,6 +28,7 @@ __all__ = [
     "IMAGE_SUFFIXES",
     "TAG_PREFIX",
     "EnrollmentPlan",
+    "KeyedImage",
     "PlannedImage",
     "PlannedOwner",
     "images_from_folder",
@@ -44,8 +49,72 @@ FACES_PER_FACE_LIST = 1000
 _SHOWN_PROBLEMS = 5
 _HASH_CHUNK = 1024 * 1024
 
-#: A source bulk enrollment can read again on a later run: a path, bytes or a URL.
-BulkImage = os.PathLike[str] | bytes | bytearray | memoryview | str
+#: Query parameters of an Azure Storage SAS token: they change with every token, the image
+#: does not, so they are left out of a signed URL's key.
+_SAS_PARAMETERS = frozenset(
+    [
+        "sv",
+        "ss",
+        "srt",
+        "sp",
+        "se",
+        "st",
+        "spr",
+        "sig",
+        "sip",
+        "si",
+        "sr",
+        "sdd",
+        "skoid",
+        "sktid",
+        "skt",
+        "ske",
+        "sks",
+        "skv",
+        "saoid",
+        "suoid",
+        "scid",
+        "rscc",
+        "rscd",
+        "rsce",
+        "rscl",
+        "rsct",
+        "ses",
+        "sduoid",
+    ]
+)
+_KEY_MAX = 512
+
+
+@attrs.frozen
+class KeyedImage:
+    """An image with a key of the caller's choosing (e.g. a photo id for a signed URL).
+
+    The key names the image across runs and machines: the same key for the same owner is
+    the same face, whatever the source's bytes or URL are now.
+    """
+
+    key: str
+    source: os.PathLike[str] | bytes | bytearray | memoryview | str
+
+
+#: A source bulk enrollment can read again on a later run: a path, bytes, an http(s) URL,
+#: or any of them with a key of the caller's choosing.
+BulkImage = os.PathLike[str] | bytes | bytearray | memoryview | str | KeyedImage
+
+
+def url_key(url: str) -> str:
+    """The key of an image URL: lower-case scheme and host, no fragment, no SAS signature."""
+    parsed = yarl.URL(url).with_fragment(None)
+    if "sig" in parsed.query:
+        kept = [(k, v) for k, v in parsed.query.items() if k.lower() not in _SAS_PARAMETERS]
+        parsed = parsed.with_query(kept)
+    return "url:" + str(parsed)
+
+
+def person_key(name: str) -> str:
+    """The form of a person's name that identifies it (Unicode NFC)."""
+    return unicodedata.normalize("NFC", name)
 
 
 def tag_for(*parts: str) -> str:
@@ -56,7 +125,7 @@ def tag_for(*parts: str) -> str:
 
 def person_tag(person: str) -> str:
     """The userData tag of the person enrolled under this name."""
-    return tag_for("person", person)
+    return tag_for("person", person_key(person))
 
 
 @attrs.frozen(kw_only=True)
@@ -156,6 +225,15 @@ def _hash_file(path: Path) -> str:
 def _image(
     owner: str, source: object, root: Path | None, problems: _Problems
 ) -> PlannedImage | None:
+    if isinstance(source, KeyedImage):
+        if not isinstance(source.key, str) or not source.key.strip() or len(source.key) > _KEY_MAX:
+            problems.add(f"{owner or 'list'}: a KeyedImage key must be 1..{_KEY_MAX} characters")
+            return None
+        inner = _image(owner, source.source, root, problems)
+        if inner is None:
+            return None
+        key = "key:" + source.key
+        return attrs.evolve(inner, key=key, tag=tag_for(owner, key))
     label = _label(source, root)
     where = f"{owner}/{label}" if owner and root is None else label
     if isinstance(source, os.PathLike):
@@ -193,7 +271,8 @@ def _image(
         if not usable:
             problems.add(f"{where}: a str must be an http(s) URL (pass a pathlib.Path for a file)")
             return None
-        return PlannedImage(key=source, label=label, source=source, tag=tag_for(owner, source))
+        key = url_key(source)
+        return PlannedImage(key=key, label=label, source=source, tag=tag_for(owner, key))
     problems.add(
         f"{where}: {type(source).__name__} cannot be enrolled in bulk; give paths, bytes or "
         "URLs (sources a later run can read again)"
@@ -249,19 +328,32 @@ def plan_people(
             "people", "give a mapping {name: images} or a folder laid out <person>/<images>"
         )
     problems = _Problems("people")
-    owners: list[PlannedOwner] = []
-    merged = 0
+    # Names equal in NFC are one person (a folder copied from a Mac spells them apart).
+    grouped: dict[str, list[object]] = {}
     for name, sources in layout.items():
         if not isinstance(name, str) or not name.strip():
             problems.add(f"person name {name!r}: must be a non-empty string")
             continue
-        if len(name) > check.NAME_MAX:
+        key = person_key(name)
+        if len(key) > check.NAME_MAX:
             problems.add(f"person name {name[:20]!r}...: longer than {check.NAME_MAX} characters")
             continue
-        if isinstance(sources, str | bytes | os.PathLike):
+        if isinstance(sources, str | bytes | os.PathLike | KeyedImage):
             problems.add(f"person {name!r}: give a list of images, not a single one")
             continue
-        owner, repeated = _owner(name, sources, root, FACES_PER_PERSON, problems)
+        try:
+            listed = list(sources)
+        except TypeError:
+            problems.add(f"person {name!r}: give a list of images")
+            continue
+        if not listed:
+            problems.add(f"person {name!r}: no images")
+            continue
+        grouped.setdefault(key, []).extend(listed)
+    owners: list[PlannedOwner] = []
+    merged = 0
+    for key, listed in grouped.items():
+        owner, repeated = _owner(key, listed, root, FACES_PER_PERSON, problems)
         owners.append(owner)
         merged += repeated
     problems.raise_if_any()
@@ -286,6 +378,11 @@ def plan_faces(
     else:
         sources = images
     problems = _Problems("images")
+    if isinstance(sources, str | bytes | KeyedImage):
+        raise FaceValidationError("images", "give a list of images, not a single one")
+    sources = list(sources)
+    if not sources:
+        raise FaceValidationError("images", "no images to enroll")
     limit = 1_000_000 if large else FACES_PER_FACE_LIST
     owner, merged = _owner("", sources, root, limit, problems)
     problems.raise_if_any()

@@ -27,7 +27,7 @@ class ImageFailure:
     image: str
     code: str | None
     reason: str
-    kind: FailureKind = "permanent"
+    kind: FailureKind
 
 
 @attrs.frozen(kw_only=True)
@@ -79,6 +79,8 @@ class EnrollmentReport:
     elapsed: float
     #: The journal file used, if any.
     journal: str | None = None
+    #: Why the training asked for could not run or be followed (the group vanished, ...).
+    training_error: str | None = None
 
     @property
     def faces_enrolled(self) -> int:
@@ -108,8 +110,10 @@ class EnrollmentReport:
     @property
     def ok(self) -> bool:
         """Every image is enrolled and the training (if asked for) succeeded."""
-        return not self.failures and (
-            self.training is None or str(self.training.status) == "succeeded"
+        return (
+            not self.failures
+            and self.training_error is None
+            and (self.training is None or str(self.training.status) == "succeeded")
         )
 
 
@@ -139,7 +143,11 @@ class Tally:
         )
 
     def report(
-        self, training: TrainingStatus | None, elapsed: float, journal: str | None
+        self,
+        training: TrainingStatus | None,
+        elapsed: float,
+        journal: str | None,
+        training_error: str | None = None,
     ) -> EnrollmentReport:
         enrolled = self.added + self.found + self.settled
         if enrolled + len(self.failures) != self.images_total:
@@ -162,4 +170,5 @@ class Tally:
             training=training,
             elapsed=elapsed,
             journal=journal,
+            training_error=training_error,
         )

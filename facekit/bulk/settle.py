@@ -16,6 +16,7 @@ the time in and carries out the decision.
 from __future__ import annotations
 
 import enum
+import math
 
 import attrs
 
@@ -96,22 +97,39 @@ class SettlePolicy:
     """
 
     window: float | None = attrs.field(default=None)
-    max_unknown: int = attrs.field(default=4, validator=attrs.validators.ge(1))
-    max_not_applied: int = attrs.field(default=6, validator=attrs.validators.ge(1))
-    backoff: float = attrs.field(default=0.5, validator=attrs.validators.gt(0))
-    backoff_max: float = attrs.field(default=8.0, validator=attrs.validators.gt(0))
-    max_look_failures: int = attrs.field(default=4, validator=attrs.validators.ge(1))
+    max_unknown: int = attrs.field(default=4)
+    max_not_applied: int = attrs.field(default=6)
+    backoff: float = attrs.field(default=0.5)
+    backoff_max: float = attrs.field(default=8.0)
+    max_look_failures: int = attrs.field(default=4)
 
     @window.validator
     def _check_window(self, _attribute: object, value: float | None) -> None:
-        if value is not None and (
-            isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0
-        ):
-            raise FaceValidationError("settle window", "must be a number of seconds >= 0")
+        if value is not None and not _seconds(value, allow_zero=True):
+            raise FaceValidationError("settle window", "must be a finite number of seconds >= 0")
+
+    @max_unknown.validator
+    @max_not_applied.validator
+    @max_look_failures.validator
+    def _check_count(self, attribute: attrs.Attribute[int], value: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise FaceValidationError(attribute.name, "must be an integer >= 1")
+
+    @backoff.validator
+    @backoff_max.validator
+    def _check_backoff(self, attribute: attrs.Attribute[float], value: float) -> None:
+        if not _seconds(value, allow_zero=False):
+            raise FaceValidationError(attribute.name, "must be a finite number of seconds > 0")
 
     def window_for(self, request_timeout: float) -> float:
         """The settle window in force for a client whose requests time out after this."""
         return request_timeout if self.window is None else float(self.window)
+
+
+def _seconds(value: object, *, allow_zero: bool) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return math.isfinite(value) and (value >= 0 if allow_zero else value > 0)
 
 
 def classify(error: BaseException) -> Outcome:

@@ -45,7 +45,12 @@ class PersonIndex:
                 return
             started = time.monotonic()
             by_tag: dict[str, list[Person]] = {}
+            seen: set[str] = set()
             async for person in self._persons.list(self._group_id):
+                # A page that repeats a person (a cursor taken as inclusive) is one person.
+                if person.person_id in seen:
+                    continue
+                seen.add(person.person_id)
                 if person.user_data and person.user_data.startswith(TAG_PREFIX):
                     by_tag.setdefault(person.user_data, []).append(person)
             self._by_tag = by_tag
