@@ -305,3 +305,56 @@ async def test_one_limiter_shared_by_two_clients_limits_their_combined_rate(
     assert callers.count("first") == 4
     assert callers.count("second") == 4
     assert_rate_at_most([arrival.at for arrival in service.arrivals], INTERVAL)
+
+
+# -- arrival order across a 429 pause -----------------------------------------------------
+
+
+async def _line_up(callers: int, pause_after: int | None, pause: float) -> tuple[list[int], float]:
+    """`callers` arrive at once; returns the order they were let through and the longest
+    wait, optionally pausing the limiter (as a 429 does) once `pause_after` have passed."""
+    limiter = RateLimiter(RATE)
+    released: list[int] = []
+    waits: list[float] = []
+
+    async def caller(index: int) -> None:
+        arrived = time.monotonic()
+        await limiter.acquire()
+        waits.append(time.monotonic() - arrived)
+        released.append(index)
+        if len(released) == pause_after:
+            limiter.pause(pause)
+
+    async with asyncio.TaskGroup() as group:
+        for index in range(callers):
+            group.create_task(caller(index))
+    return released, max(waits)
+
+
+async def test_waiting_callers_keep_their_arrival_order_across_a_pause() -> None:
+    callers, pause = 30, 0.3
+    plain_order, plain_wait = await _line_up(callers, None, pause)
+    paused_order, paused_wait = await _line_up(callers, 10, pause)
+
+    assert plain_order == list(range(callers))
+    # Before the fix, callers whose slot fell inside the pause went to the back of the line.
+    assert paused_order == list(range(callers))
+    # The same load with one pause costs the longest waiter the pause, no more (the old
+    # behaviour cost it the pause plus one interval for every caller sent to the back).
+    assert plain_wait == pytest.approx((callers - 1) * INTERVAL, abs=JITTER * 2)
+    assert paused_wait <= plain_wait + pause + 2 * INTERVAL
+
+
+async def test_a_cancelled_waiter_does_not_hold_up_the_line() -> None:
+    limiter = RateLimiter(RATE)
+    await limiter.acquire()
+    stuck = asyncio.create_task(limiter.acquire())
+    after = asyncio.create_task(limiter.acquire())
+    await asyncio.sleep(0)
+    stuck.cancel()
+    started = time.monotonic()
+    await after
+    assert time.monotonic() - started < 3 * INTERVAL
+    with pytest.raises(asyncio.CancelledError):
+        await stuck
+    assert not limiter._line
