@@ -11,9 +11,11 @@ from email.utils import parsedate_to_datetime
 import attrs
 
 __all__ = [
+    "DEFAULT_429_PAUSE",
     "RetryPolicy",
     "TransportFailure",
     "backoff_delay",
+    "gate_pause",
     "retry_after_seconds",
     "retry_delay",
     "should_retry",
@@ -111,6 +113,27 @@ def retry_delay(
             return None
         return max(retry_after, 0.0)
     return backoff_delay(attempt, policy, rand)
+
+
+#: How long a 429 closes the rate limiter's gate when the service gave no usable wait:
+#: long enough that waiting callers do not stampede the service.
+DEFAULT_429_PAUSE = 1.0
+
+
+def gate_pause(retry_after: float | None, policy: RetryPolicy) -> float:
+    """How long a 429 closes the rate limiter's gate for every caller.
+
+    The same rule as `retry_delay`: a wait the policy accepts (up to `max_retry_after`)
+    pauses everyone for that wait, and the refused call retries after it. A longer wait
+    fails the refused call at once, so it must not hold everyone else for it either: the
+    gate then closes only for `DEFAULT_429_PAUSE` (or `max_retry_after`, if smaller), and
+    every later call meets the service's answer itself, failing as fast.
+    """
+    if retry_after is None or retry_after != retry_after:
+        return min(DEFAULT_429_PAUSE, policy.max_retry_after)
+    if retry_after > policy.max_retry_after:
+        return min(DEFAULT_429_PAUSE, policy.max_retry_after)
+    return max(retry_after, 0.0)
 
 
 _MESSAGE_WAIT = re.compile(r"try again in (\d+(?:\.\d+)?)\s*(milliseconds|ms|seconds?|s)\b", re.I)

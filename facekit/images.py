@@ -66,6 +66,11 @@ class ImageUpload:
                     chunk = await anext(chunks)
                 except StopAsyncIteration:
                     return
+                except FaceValidationError as exc:
+                    # Recorded here because aiohttp's body writer turns whatever the stream
+                    # raises into a connection error ("may have taken effect").
+                    self.error = exc
+                    raise
                 except OSError as exc:
                     # A local read error is the caller's image, not the network: say so.
                     self.error = FaceValidationError("image", f"cannot be read: {exc}")
@@ -124,8 +129,11 @@ def image_request(
 
 
 def _image_url(url: str) -> str:
-    parsed = yarl.URL(url)
-    if parsed.scheme not in ("http", "https") or not parsed.host:
+    try:
+        parsed = yarl.URL(url)
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
         raise FaceValidationError(
             "image",
             "a str image must be an http(s) URL; pass a pathlib.Path for a file on disk",

@@ -473,3 +473,21 @@ async def test_on_the_wire_an_oversized_stream_is_a_validation_error(
         await client.detect(seven_megabytes())
 
     assert caught.value.parameter == "image"
+
+
+async def test_on_the_wire_an_async_iterator_of_text_is_a_validation_error(
+    wire: tuple[Wire, FaceClient],
+) -> None:
+    _, client = wire
+
+    async def text() -> AsyncIterator[Any]:
+        yield b"\xff" * 2048
+        yield "not bytes"
+
+    # aiohttp's body writer turns whatever the stream raises into a connection error; the
+    # caller must still see its own mistake, not "may have taken effect".
+    with pytest.raises(FaceValidationError) as caught:
+        await client.detect(text())
+
+    assert caught.value.parameter == "image"
+    assert "may have taken effect" not in str(caught.value)
