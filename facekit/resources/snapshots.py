@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Unpack
 
 from .. import _validation as check
-from ..errors import FaceError, FaceResponseError, FaceValidationError
+from ..errors import FaceResponseError, FaceValidationError
 from ..models import OperationLocation, OperationStatus, Snapshot
 from ..models.requests import ApplySnapshotBody, TakeSnapshotBody, UpdateSnapshotBody
 from ..polling import OperationPoller, PollingPolicy, resume
@@ -79,7 +79,9 @@ class Snapshots(Resource):
         """Rebuild a take/apply poller from its continuation token."""
         poller = resume(self._session, token, polling)
         if not isinstance(poller, OperationPoller):
-            raise FaceError("the continuation token is not one of a snapshot operation")
+            raise FaceValidationError(
+                "token", "the continuation token is not one of a snapshot operation"
+            )
         return poller
 
     async def list(
