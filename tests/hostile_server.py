@@ -119,6 +119,10 @@ class HostileServer:
                     await writer.drain()
         except (OSError, TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             pass
+        except asyncio.CancelledError:
+            # stop() cancels what still runs. Ending normally instead of cancelled keeps
+            # Python 3.11's start_server callback from logging the task's CancelledError.
+            pass
         finally:
             writer.close()
             with contextlib.suppress(Exception):
