@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from ._retry import retry_after_seconds
+from ._retry_after import retry_after_seconds
 
 __all__ = [
     "AuthenticationError",

@@ -85,7 +85,14 @@ class ImageUpload:
                     raise self.error
                 yield bytes(chunk)
                 if self.progress is not None:
-                    self.progress(sent, self.size)
+                    try:
+                        self.progress(sent, self.size)
+                    except Exception as exc:
+                        # The caller's own callback: its failure is theirs, not the network's.
+                        self.error = FaceValidationError(
+                            "progress", f"the progress callback raised {type(exc).__name__}: {exc}"
+                        )
+                        raise self.error from exc
         finally:
             await chunks.aclose()
 
@@ -94,6 +101,8 @@ def image_request(
     image: ImageInput, progress: ProgressCallback | None = None
 ) -> tuple[str | None, ImageUpload | None]:
     """Classify an image argument: (url, None) for a URL, (None, upload) otherwise."""
+    if progress is not None and not callable(progress):
+        raise FaceValidationError("progress", "must be a callable(bytes_sent, total) or None")
     if isinstance(image, (str, yarl.URL)):
         return _image_url(str(image)), None
     if isinstance(image, (bytes, bytearray, memoryview)):

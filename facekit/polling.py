@@ -21,6 +21,7 @@ import attrs
 import cattrs
 import yarl
 
+from . import _validation as check
 from ._retry import retry_after_seconds
 from .errors import (
     FaceResponseError,
@@ -74,12 +75,10 @@ class PollingPolicy:
     polling into a loop at the rate limiter's full speed.
     """
 
-    initial: float = attrs.field(default=1.0, validator=attrs.validators.gt(0))
-    growth: float = attrs.field(default=1.5, validator=attrs.validators.ge(1))
-    maximum: float = attrs.field(default=30.0, validator=attrs.validators.gt(0))
-    jitter: float = attrs.field(
-        default=0.1, validator=[attrs.validators.ge(0), attrs.validators.lt(1)]
-    )
+    initial: float = attrs.field(default=1.0, validator=check.seconds_field)
+    growth: float = attrs.field(default=1.5, validator=check.growth_field)
+    maximum: float = attrs.field(default=30.0, validator=check.seconds_field)
+    jitter: float = attrs.field(default=0.1, validator=check.fraction_field)
 
     def delay(self, poll: int, retry_after: float | None, rand: Callable[[], float]) -> float:
         """Seconds to wait after poll number `poll` (0-based)."""
@@ -88,6 +87,16 @@ class PollingPolicy:
             return min(max(retry_after, floor), self.maximum)
         base = min(self.maximum, self.initial * self.growth ** min(poll, 64))
         return base * (1 + self.jitter * (2 * rand() - 1))
+
+
+def checked_policy(policy: Any) -> PollingPolicy | None:
+    """`policy` if it is a PollingPolicy or None; FaceValidationError otherwise.
+
+    Resources call it before sending the request that starts an operation.
+    """
+    if policy is not None and not isinstance(policy, PollingPolicy):
+        raise FaceValidationError("polling", "must be a PollingPolicy")
+    return policy
 
 
 def status_word(status: TrainingStatus | OperationStatus) -> str:
@@ -105,10 +114,8 @@ class Poller(Generic[S, R]):
     """
 
     def __init__(self, session: FaceSession, policy: PollingPolicy | None = None) -> None:
-        if policy is not None and not isinstance(policy, PollingPolicy):
-            raise FaceValidationError("polling", "must be a PollingPolicy")
         self._session = session
-        self.policy = policy or PollingPolicy()
+        self.policy = checked_policy(policy) or PollingPolicy()
         self._status: S | None = None
         self._changes = 0
         self._polls = 0
@@ -449,8 +456,7 @@ def resume(
             f"the continuation token belongs to {_host_of(endpoint)}, "
             f"not to this client's endpoint {session.base_url.host}",
         )
-    if policy is not None and not isinstance(policy, PollingPolicy):
-        raise FaceValidationError("polling", "must be a PollingPolicy")
+    checked_policy(policy)
     if data["kind"] == "training":
         return _resume_training(session, data, policy)
     location, purpose = data.get("location"), data.get("purpose")
