@@ -433,6 +433,14 @@ def _storm(server: HostileServer, face: FaceClient, outcome: Any) -> None:
     assert len(server.requests) == 1 + FAST.max_retries
 
 
+GROUP_JSON = b'{"personGroupId": "family", "name": "Family"}'
+
+
+def _raw_deflate(data: bytes) -> bytes:
+    packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return packer.compress(data) + packer.flush()
+
+
 FAST = RetryPolicy(max_retries=3, backoff_base=0.001, backoff_max=0.004, max_retry_after=0.1)
 TRAIN_ACCEPTED = send(202, headers={"Date": "Fri, 31 Dec 9999 23:59:59 GMT"})
 LAST_SECOND_TRAINING = send(200, b'{"status": "running", "createdDateTime": "9999-12-31T23:59:59"}')
@@ -591,12 +599,20 @@ CASES: list[Case] = [
         match="Content-Encoding",
     ),
     Case(
+        "deflate-encoded reply (zlib framing)",
+        send(200, zlib.compress(GROUP_JSON), {"Content-Encoding": "deflate"}),
+        get_group,
+        None,
+    ),
+    Case(
+        "deflate-encoded reply (raw, as some servers send it)",
+        send(200, _raw_deflate(GROUP_JSON), {"Content-Encoding": "deflate"}),
+        get_group,
+        None,
+    ),
+    Case(
         "gzip-encoded reply",
-        send(
-            200,
-            gzip.compress(b'{"personGroupId": "family", "name": "Family"}'),
-            {"Content-Encoding": "gzip"},
-        ),
+        send(200, gzip.compress(GROUP_JSON), {"Content-Encoding": "gzip"}),
         get_group,
         None,
     ),
