@@ -444,17 +444,20 @@ class FaceSession:
         return self.parse(response, result)
 
     def parse(self, response: RawResponse, result: type[T]) -> T:
+        """The reply's JSON as `result`; FaceResponseError if it does not fit."""
         data = response.json()
         try:
             return structure(data, result)
-        except (cattrs.BaseValidationError, ValueError, TypeError) as exc:
+        except (cattrs.BaseValidationError, ValueError, TypeError, RecursionError) as exc:
             details = "; ".join(_validation_messages(exc))
-            raise FaceResponseError(
-                f"{response.method} {yarl.URL(response.url).path} answered a body that does "
-                f"not match {_type_name(result)}: {details}",
-                status=response.status,
-                request_id=response.request_id,
-            ) from None
+        # Raised outside the handler: the converter's frames hold the whole reply.
+        del data
+        raise FaceResponseError(
+            f"{response.method} {yarl.URL(response.url).path} answered a body that does "
+            f"not match {_type_name(result)}: {self._redact(details[:1000])}",
+            status=response.status,
+            request_id=response.request_id,
+        )
 
     async def send(
         self,
@@ -542,6 +545,9 @@ class FaceSession:
                     client_request_id=client_request_id,
                 )
 
+            # A reply quoting the credential back (a debugging proxy, a hostile server) must
+            # not carry it into request ids, error codes or captured headers.
+            outcome = self._redact_reply(outcome)
             request_id = _request_id(outcome.headers)
             self._log_attempt(
                 method,
@@ -585,7 +591,7 @@ class FaceSession:
             error = error_from_response(
                 status,
                 outcome.headers,
-                self._redact_bytes(outcome.body),
+                outcome.body,
                 request_id=request_id,
                 client_request_id=client_request_id,
                 possibly_applied=(not idempotent and _retry.is_ambiguous(status=status)),
@@ -733,10 +739,21 @@ class FaceSession:
             text = text.replace(secret, _REDACTED)
         return text
 
-    def _redact_bytes(self, data: bytes) -> bytes:
-        for secret in self._secrets():
-            data = data.replace(secret.encode(), _REDACTED.encode())
-        return data
+    def _redact_reply(self, reply: _Reply) -> _Reply:
+        secrets = self._secrets()
+        headers_quote = any(s in value for s in secrets for value in reply.headers.values())
+        body_quotes = any(s.encode() in reply.body for s in secrets)
+        if not (headers_quote or body_quotes):
+            return reply
+        headers: Mapping[str, str] = reply.headers
+        if headers_quote:
+            headers = _plain_headers(
+                CIMultiDict((name, self._redact(value)) for name, value in reply.headers.items())
+            )
+        body = reply.body
+        for secret in secrets:
+            body = body.replace(secret.encode(), _REDACTED.encode())
+        return attrs.evolve(reply, headers=headers, body=body)
 
     def _base_headers(
         self, extra: Mapping[str, str] | None, client_request_id: str
@@ -747,7 +764,7 @@ class FaceSession:
             "Accept-Encoding": _ACCEPT_ENCODING,
         }
         headers.update(self.config.headers)
-        headers.update(check_headers(extra or {}))
+        headers.update(check_headers({} if extra is None else extra))
         headers.setdefault(CLIENT_REQUEST_ID, client_request_id)
         return headers
 

@@ -241,6 +241,32 @@ def echo_in_error_body() -> Reply:
     return reply
 
 
+def echo_in_headers(status: int = 503) -> Reply:
+    """A reply whose request id, error code and location headers quote the credential."""
+
+    async def reply(request: Request, writer: asyncio.StreamWriter) -> None:
+        secret = request.headers.get("ocp-apim-subscription-key") or request.headers.get(
+            "authorization", ""
+        )
+        headers = {"apim-request-id": secret, "x-ms-error-code": secret, "X-Echo": secret}
+        await send(status, b"", headers)(request, writer)
+
+    return reply
+
+
+def echo_in_date() -> Reply:
+    """A 200 whose model field quotes the credential, so that the parse error would."""
+
+    async def reply(request: Request, writer: asyncio.StreamWriter) -> None:
+        secret = request.headers.get("ocp-apim-subscription-key") or request.headers.get(
+            "authorization", ""
+        )
+        body = json.dumps({"status": "running", "createdDateTime": secret})
+        await send(200, body.encode())(request, writer)
+
+    return reply
+
+
 def hang() -> Reply:
     async def reply(request: Request, writer: asyncio.StreamWriter) -> None:
         await asyncio.sleep(CONNECTION_SECONDS)
@@ -492,6 +518,18 @@ CASES: list[Case] = [
         echo_status_line(),
         get_group,
         FaceConnectionError,
+    ),
+    Case(
+        "headers echoing the credential",
+        echo_in_headers(),
+        get_group,
+        ServerError,
+    ),
+    Case(
+        "model field echoing the credential",
+        echo_in_date(),
+        lambda face: face.large_person_groups.get_training_status("fam"),
+        FaceResponseError,
     ),
     # Replies that parse but mean nothing good.
     Case("status 999", send(999, b"{}"), get_group, ServerError),
