@@ -35,7 +35,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from facekit import RateLimiter  # noqa: E402
 from tests.cancel_stress import stress, summary  # noqa: E402
 from tests.hostile_server import (  # noqa: E402
     CASES,
@@ -47,6 +46,7 @@ from tests.hostile_server import (  # noqa: E402
     run_case,
     send,
 )
+from tests.test_ratelimit import line_up  # noqa: E402
 
 CHILD = """
 import asyncio, json, resource, sys
@@ -136,33 +136,17 @@ async def memory(cap: int) -> tuple[float, str | None]:
 async def fairness(callers: int = 40, rate: float = 10.0, pause: float = 0.5) -> str:
     """The same load with and without a 429 pause after every tenth caller let through."""
 
-    async def run(every: int | None) -> tuple[int, float]:
-        limiter = RateLimiter(rate)
-        released: list[int] = []
-        waits: list[float] = []
-
-        async def caller(index: int) -> None:
-            arrived = time.monotonic()
-            await limiter.acquire()
-            waits.append(time.monotonic() - arrived)
-            released.append(index)
-            if every and len(released) % every == 0 and len(released) < callers:
-                limiter.pause(pause)
-
-        async with asyncio.TaskGroup() as group:
-            for index in range(callers):
-                group.create_task(caller(index))
+    def overtaken(order: list[int]) -> int:
         # Callers let through before someone who arrived earlier.
-        overtaken = sum(1 for a, b in itertools.pairwise(released) if b < a)
-        return overtaken, max(waits)
+        return sum(1 for a, b in itertools.pairwise(order) if b < a)
 
-    plain_overtaken, plain = await run(None)
-    paused_overtaken, paused = await run(10)
+    plain_order, plain = await line_up(callers, rate)
+    paused_order, paused = await line_up(callers, rate, pause=pause, every=10)
     pauses = (callers - 1) // 10
     return (
         f"{callers} callers at {rate:g}/s: longest wait {plain:.2f} s without pauses, "
         f"{paused:.2f} s with {pauses} pauses of {pause} s (ratio {paused / plain:.2f}); "
-        f"out-of-order releases {plain_overtaken} and {paused_overtaken}"
+        f"out-of-order releases {overtaken(plain_order)} and {overtaken(paused_order)}"
     )
 
 

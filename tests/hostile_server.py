@@ -730,29 +730,13 @@ CASES: list[Case] = [
         check=_one_request,
     ),
     # Rate limits: a wait the policy refuses fails the call at once, and holds nobody.
-    Case(
-        "Retry-After of an hour",
-        rate_limited(**{"Retry-After": "3600"}),
-        get_group,
-        RateLimitError,
-        seconds=0.5,
-        check=_short_pause,
-    ),
-    Case(
-        "retry-after-ms of 1e308",
-        rate_limited(**{"retry-after-ms": "1e308"}),
-        get_group,
-        RateLimitError,
-        seconds=0.5,
-        check=_short_pause,
-    ),
-    Case(
-        "Retry-After in the year 9999",
-        rate_limited(**{"Retry-After": "Fri, 31 Dec 9999 23:59:59 GMT"}),
-        get_group,
-        RateLimitError,
-        seconds=0.5,
-        check=_short_pause,
+    *(
+        Case(name, rate_limited(**hint), get_group, RateLimitError, 0.5, check=_short_pause)
+        for name, hint in [
+            ("Retry-After of an hour", {"Retry-After": "3600"}),
+            ("retry-after-ms of 1e308", {"retry-after-ms": "1e308"}),
+            ("Retry-After in the year 9999", {"Retry-After": "Fri, 31 Dec 9999 23:59:59 GMT"}),
+        ]
     ),
     Case(
         "Retry-After garbage",

@@ -310,10 +310,13 @@ async def test_one_limiter_shared_by_two_clients_limits_their_combined_rate(
 # -- arrival order across a 429 pause -----------------------------------------------------
 
 
-async def _line_up(callers: int, pause_after: int | None, pause: float) -> tuple[list[int], float]:
-    """`callers` arrive at once; returns the order they were let through and the longest
-    wait, optionally pausing the limiter (as a 429 does) once `pause_after` have passed."""
-    limiter = RateLimiter(RATE)
+async def line_up(
+    callers: int, rate: float, *, pause: float = 0.0, every: int | None = None
+) -> tuple[list[int], float]:
+    """`callers` arrive at once on one limiter; returns the order they were let through and
+    the longest wait. With `every`, the limiter is paused for `pause` s (as a 429 does)
+    each time another `every` callers have passed. Also used by benchmarks/hostile.py."""
+    limiter = RateLimiter(rate)
     released: list[int] = []
     waits: list[float] = []
 
@@ -322,7 +325,7 @@ async def _line_up(callers: int, pause_after: int | None, pause: float) -> tuple
         await limiter.acquire()
         waits.append(time.monotonic() - arrived)
         released.append(index)
-        if len(released) == pause_after:
+        if every and len(released) % every == 0 and len(released) < callers:
             limiter.pause(pause)
 
     async with asyncio.TaskGroup() as group:
@@ -333,8 +336,9 @@ async def _line_up(callers: int, pause_after: int | None, pause: float) -> tuple
 
 async def test_waiting_callers_keep_their_arrival_order_across_a_pause() -> None:
     callers, pause = 30, 0.3
-    plain_order, plain_wait = await _line_up(callers, None, pause)
-    paused_order, paused_wait = await _line_up(callers, 10, pause)
+    plain_order, plain_wait = await line_up(callers, RATE)
+    # One pause, once the first half has passed.
+    paused_order, paused_wait = await line_up(callers, RATE, pause=pause, every=15)
 
     assert plain_order == list(range(callers))
     # Before the fix, callers whose slot fell inside the pause went to the back of the line.
