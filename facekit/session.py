@@ -680,7 +680,13 @@ class FaceSession:
                 limit = self.config.max_response_bytes
                 if not 200 <= reply.status < 300:
                     limit = min(limit, _ERROR_BODY_LIMIT)
-                body, complete = await _read_body(reply, limit)
+                try:
+                    body, complete = await _read_body(reply, limit)
+                except _Undecodable:
+                    if 200 <= reply.status < 300:
+                        raise
+                    # An error reply is told by its status; its body is not needed.
+                    body = b""
                 return _Reply(reply.status, _plain_headers(reply.headers), body, not complete)
             finally:
                 if complete:
@@ -885,6 +891,13 @@ class _Inflater:
         self._started = True
         return out
 
+    def finish(self) -> bytes:
+        """Whatever the decoder still holds once the body has ended (usually nothing)."""
+        try:
+            return self._zlib.flush()
+        except zlib.error:
+            raise _Undecodable(f"the {self._encoding} body is corrupt") from None
+
 
 def _inflater(headers: Mapping[str, str]) -> _Inflater | None:
     encoding = headers.get("Content-Encoding", "").strip().lower()
@@ -913,8 +926,10 @@ async def _read_body(reply: aiohttp.ClientResponse, limit: int) -> tuple[bytes, 
     while True:
         data = await reply.content.readany()
         if not data:
-            return buffer.getvalue(), True
-        if inflater is not None:
+            if inflater is None:
+                return buffer.getvalue(), True
+            data, inflater = inflater.finish(), None
+        elif inflater is not None:
             # One byte more than the room left tells "over the limit" from "exactly at it".
             data = inflater.feed(data, limit - size + 1)
         size += len(data)

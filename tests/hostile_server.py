@@ -630,6 +630,13 @@ CASES: list[Case] = [
         check=_one_request,
     ),
     Case(
+        "503 in an unrequested content coding",
+        send(503, b"\x00\x01", {"Content-Encoding": "br"}),
+        get_group,
+        ServerError,
+        check=_storm,
+    ),
+    Case(
         "unrequested content coding",
         send(200, b"\x00\x01", {"Content-Encoding": "br"}),
         get_group,
