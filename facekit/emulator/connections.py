@@ -39,6 +39,7 @@ class ConnectionGuard:
         self._idle_logged = False
 
     def admit(self) -> bool:
+        """Whether a new connection may be served (and count it if so)."""
         if self.active >= self.limit:
             self.refused += 1
             self._refused_in_flood += 1
@@ -60,9 +61,11 @@ class ConnectionGuard:
         return True
 
     def release(self) -> None:
+        """An admitted connection has closed."""
         self.active -= 1
 
     def closed_idle(self) -> None:
+        """An admitted connection was closed for sending nothing."""
         self.idle_closed += 1
         if not self._idle_logged:
             self._idle_logged = True
@@ -139,6 +142,7 @@ class GuardedSite(web.TCPSite):
         self.guard = guard
 
     async def start(self) -> None:
+        """Listen, with every accepted connection passing through the guard."""
         # BaseSite.start registers the site with its runner; TCPSite.start is replaced
         # to wrap aiohttp's protocol factory.
         await web.BaseSite.start(self)
