@@ -174,6 +174,7 @@ class Poller(Generic[S, R]):
         ):
             raise FaceValidationError("timeout", "must be a number of seconds >= 0, or None")
         deadline = None if timeout is None or timeout == float("inf") else timeout
+        timed_out = False
         try:
             async with asyncio.timeout(deadline) as scope:
                 while not self.done():
@@ -182,7 +183,8 @@ class Poller(Generic[S, R]):
             # A poll's own FaceTimeoutError is a TimeoutError too: only ours is converted.
             if not scope.expired():
                 raise
-        if scope.expired():
+            timed_out = True
+        if timed_out:
             # Raised outside the handler: the TimeoutError's traceback runs through the
             # request in flight (aiohttp's frames hold the request headers), so it must not
             # become this error's __context__.
