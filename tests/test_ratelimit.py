@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,19 @@ INTERVAL = 1 / RATE
 JITTER = 0.025
 
 GATE_POLICY = RetryPolicy(max_retries=3, backoff_base=0.001, backoff_max=0.004, max_retry_after=2)
+
+
+@pytest.fixture(autouse=True)
+def _no_collector_pause() -> Iterator[None]:
+    """Timing tests: collect first and freeze what exists, so that a full collection of
+    the objects earlier tests left (tens of ms in a long suite) cannot land between two
+    requests whose spacing is measured to 25 ms."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 class Clock:
