@@ -74,6 +74,8 @@ class RateLimiter:
 
     def pause(self, seconds: float) -> None:
         """Close the gate for `seconds` (a 429's Retry-After); pauses every caller."""
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+            raise FaceValidationError("seconds", "must be a number of seconds")
         if seconds != seconds:  # NaN: no wait was given
             return
         until = self._clock() + max(seconds, 0.0)

@@ -13,7 +13,14 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from facekit import FaceClient, KeyCredential, RateLimiter, RateLimitError, RetryPolicy
+from facekit import (
+    FaceClient,
+    FaceValidationError,
+    KeyCredential,
+    RateLimiter,
+    RateLimitError,
+    RetryPolicy,
+)
 from tests.conftest import KEY
 
 #: Header a test sets so that the server can tell its callers apart.
@@ -376,3 +383,17 @@ async def test_a_cancelled_waiter_does_not_hold_up_the_line() -> None:
     with pytest.raises(asyncio.CancelledError):
         await stuck
     assert not limiter._line
+
+
+@pytest.mark.parametrize("seconds", ["1", None, True])
+def test_a_pause_that_is_not_a_number_is_a_validation_error(seconds: object) -> None:
+    limiter = RateLimiter(10, clock=Clock(10.0))
+    with pytest.raises(FaceValidationError):
+        limiter.pause(seconds)  # type: ignore[arg-type]
+    assert limiter.paused_for == 0.0
+
+
+def test_a_nan_pause_does_not_close_the_gate() -> None:
+    limiter = RateLimiter(10, clock=Clock(10.0))
+    limiter.pause(float("nan"))
+    assert limiter.paused_for == 0.0
