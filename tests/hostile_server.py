@@ -433,8 +433,8 @@ class Case:
     match: str | None = None
     #: FaceClient options beyond the fast test defaults.
     client: dict[str, Any] = field(default_factory=dict)
-    #: Python heap the call may grow by (bytes, traced with tracemalloc), if checked.
-    memory: int | None = None
+    #: Python heap the call may grow by at its peak (bytes, traced with tracemalloc).
+    memory: int = 16 * 1024 * 1024
     read_body: bool = True
     #: Extra check: (server, client, error or result) -> None.
     check: Callable[[HostileServer, FaceClient, Any], None] | None = None
@@ -579,7 +579,6 @@ CASES: list[Case] = [
         get_group,
         FaceTimeoutError,
         client={"timeout": 0.3, "max_retries": 0},
-        memory=16 * 1024 * 1024,
     ),
     # Size: nothing past the cap is read.
     Case(
@@ -598,7 +597,6 @@ CASES: list[Case] = [
         FaceResponseError,
         match="max_response_bytes",
         client={"max_response_bytes": 1024 * 1024},
-        memory=16 * 1024 * 1024,
     ),
     # Compressed: 64 MiB of zeros from 64 KiB, sent at once or in 1 KiB pieces (each
     # inflating to about 1 MiB); either way the cap holds after decoding.
@@ -609,7 +607,6 @@ CASES: list[Case] = [
         FaceResponseError,
         match="max_response_bytes",
         client={"max_response_bytes": 1024 * 1024},
-        memory=16 * 1024 * 1024,
         check=_one_request,
     ),
     Case(
@@ -619,7 +616,6 @@ CASES: list[Case] = [
         FaceResponseError,
         match="max_response_bytes",
         client={"max_response_bytes": 1024 * 1024},
-        memory=16 * 1024 * 1024,
     ),
     Case(
         "corrupt gzip body",
@@ -849,18 +845,16 @@ async def run_case(case: Case, *, bearer: bool = False) -> Outcome:
         server.reply = case.reply
         server.read_body = case.read_body
         async with client_for(server, case, bearer=bearer) as face:
-            if case.memory is not None:
-                tracemalloc.start()
-                base = tracemalloc.get_traced_memory()[0]
+            tracemalloc.start()
+            base = tracemalloc.get_traced_memory()[0]
             started = time.monotonic()
             try:
                 result = await case.call(face)
             except Exception as exc:
                 error = exc
             elapsed = time.monotonic() - started
-            if case.memory is not None:
-                peak = tracemalloc.get_traced_memory()[1] - base
-                tracemalloc.stop()
+            peak = tracemalloc.get_traced_memory()[1] - base
+            tracemalloc.stop()
             if case.check is not None:
                 try:
                     case.check(server, face, error if error is not None else result)
@@ -877,7 +871,7 @@ async def run_case(case: Case, *, bearer: bool = False) -> Outcome:
         problems.append(f"message lacks {case.match!r}: {error}")
     if elapsed > case.seconds:
         problems.append(f"took {elapsed:.2f} s (bound {case.seconds} s)")
-    if peak is not None and case.memory is not None and peak > case.memory:
+    if peak is not None and peak > case.memory:
         problems.append(f"heap grew by {peak / 2**20:.1f} MiB (bound {case.memory / 2**20:.0f})")
     found = secret_findings(error) if error is not None else []
     problems += [f"secret in {where}" for where in found]
