@@ -38,12 +38,11 @@ sys.path.insert(0, str(ROOT))
 from tests.cancel_stress import stress, summary  # noqa: E402
 from tests.hostile_server import (  # noqa: E402
     CASES,
-    KEY,
-    TOKEN,
     HostileServer,
     Request,
     huge_chunked,
     run_case,
+    secret_count,
     send,
 )
 from tests.test_ratelimit import line_up  # noqa: E402
@@ -95,7 +94,7 @@ async def matrix() -> tuple[int, int, int, list[str]]:
     finally:
         logger.removeHandler(handler)
     text = log.getvalue()
-    found += text.count(KEY) + text.count(TOKEN)
+    found += secret_count(text)
     return clean, total, found, problems
 
 

@@ -359,7 +359,8 @@ class FaceSession:
         A relative location ("/operations/{id}") means a path under the API base path,
         as the Face service uses it.
         """
-        unusable = FaceResponseError(f"unusable Operation-Location {_short(str(location))}")
+        shown = _short(self._redact(str(location)))
+        unusable = FaceResponseError(f"unusable Operation-Location {shown}")
         try:
             target = yarl.URL(location)
         except (TypeError, ValueError):
@@ -454,7 +455,7 @@ class FaceSession:
         del data
         raise FaceResponseError(
             f"{response.method} {yarl.URL(response.url).path} answered a body that does "
-            f"not match {_type_name(result)}: {self._redact(details[:1000])}",
+            f"not match {_type_name(result)}: {self._redact(details)[:1000]}",
             status=response.status,
             request_id=response.request_id,
         )
@@ -725,11 +726,12 @@ class FaceSession:
         A hostile reply can be echoed into the text (a status line made of the request),
         so the current key or token is removed from it as well.
         """
-        text = str(exc).replace("\n", " ").strip()
+        # Redacted before it is cut short: a cut through the secret would leave half of it.
+        text = self._redact(str(exc)).replace("\n", " ").strip()
         detail = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
         if len(detail) > 300:
             detail = detail[:297] + "..."
-        return self._redact(f"{what}: {detail}")
+        return f"{what}: {detail}"
 
     def _secrets(self) -> list[str]:
         if self._tokens is not None:

@@ -216,14 +216,15 @@ def by_method(**replies: Reply) -> Reply:
     return reply
 
 
-def echo_status_line() -> Reply:
-    """A status line made of the request itself: the request's secret is in aiohttp's error."""
+def echo_status_line(padding: int = 0) -> Reply:
+    """A status line made of the request itself: the request's secret is in aiohttp's error
+    (after `padding` characters, to put it where a message is cut short)."""
 
     async def reply(request: Request, writer: asyncio.StreamWriter) -> None:
         secret = request.headers.get("ocp-apim-subscription-key") or request.headers.get(
             "authorization", ""
         )
-        writer.write(f"HTTP/1.1 4x0 {secret}\r\n\r\n".encode())
+        writer.write(f"HTTP/1.1 4x0 {'a' * padding}{secret}\r\n\r\n".encode())
 
     return reply
 
@@ -519,6 +520,15 @@ CASES: list[Case] = [
         get_group,
         FaceConnectionError,
     ),
+    *(
+        Case(
+            f"status line echoing the credential across the cut ({padding})",
+            echo_status_line(padding),
+            get_group,
+            FaceConnectionError,
+        )
+        for padding in (180, 200, 220)
+    ),
     Case(
         "headers echoing the credential",
         echo_in_headers(),
@@ -777,10 +787,15 @@ def client_for(server: HostileServer, case: Case, *, bearer: bool = False) -> Fa
     )
 
 
+def secret_count(text: str, secrets: tuple[str, ...] = (KEY, TOKEN)) -> int:
+    """How many times a secret, or its first or last 12 characters, shows in `text`."""
+    return sum(max(text.count(secret[:12]), text.count(secret[-12:])) for secret in secrets)
+
+
 def secret_findings(error: BaseException, secrets: tuple[str, ...] = (KEY, TOKEN)) -> list[str]:
-    """Where a secret shows in an exception: str, repr, attributes, notes, the causes and
-    contexts (recursively), and the traceback rendered with every frame's locals, as error
-    reporters such as Sentry capture it."""
+    """Where a secret (or its first or last 12 characters) shows in an exception: str,
+    repr, attributes, notes, the causes and contexts (recursively), and the traceback
+    rendered with every frame's locals, as error reporters such as Sentry capture it."""
     found: list[str] = []
     seen: set[int] = set()
 
@@ -799,9 +814,9 @@ def secret_findings(error: BaseException, secrets: tuple[str, ...] = (KEY, TOKEN
             return
         seen.add(id(exc))
         for label, text in texts(exc):
-            for secret in secrets:
-                if secret in text:
-                    found.append(f"{path}: {label}")
+            # Half a secret is a leak too (a message cut short through it).
+            if secret_count(text, secrets):
+                found.append(f"{path}: {label}")
         if exc.__cause__ is not None:
             walk(exc.__cause__, path + ".__cause__")
         if exc.__context__ is not None:
