@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import enum
-import re
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from collections.abc import Callable
 
 import attrs
 
+from . import _validation as check
+from ._retry_after import retry_after_seconds
+
 __all__ = [
+    "DEFAULT_429_PAUSE",
     "RetryPolicy",
     "TransportFailure",
     "backoff_delay",
+    "gate_pause",
     "retry_after_seconds",
     "retry_delay",
     "should_retry",
@@ -38,10 +40,11 @@ class RetryPolicy:
     surfaces the error instead of waiting.
     """
 
-    max_retries: int = attrs.field(default=3, validator=attrs.validators.ge(0))
-    backoff_base: float = attrs.field(default=0.5, validator=attrs.validators.gt(0))
-    backoff_max: float = attrs.field(default=10.0, validator=attrs.validators.gt(0))
-    max_retry_after: float = attrs.field(default=60.0, validator=attrs.validators.ge(0))
+    max_retries: int = attrs.field(default=3, validator=check.count_field)
+    backoff_base: float = attrs.field(default=0.5, validator=check.seconds_field)
+    backoff_max: float = attrs.field(default=10.0, validator=check.seconds_field)
+    #: May be inf: always wait as long as the service asks.
+    max_retry_after: float = attrs.field(default=60.0, validator=check.wait_limit_field)
 
 
 # 501 and 505 say the request can never succeed, so retrying them only wastes quota.
@@ -113,55 +116,22 @@ def retry_delay(
     return backoff_delay(attempt, policy, rand)
 
 
-_MESSAGE_WAIT = re.compile(r"try again in (\d+(?:\.\d+)?)\s*(milliseconds|ms|seconds?|s)\b", re.I)
+#: How long a 429 closes the rate limiter's gate when the service gave no usable wait:
+#: long enough that waiting callers do not stampede the service.
+DEFAULT_429_PAUSE = 1.0
 
 
-def retry_after_seconds(
-    headers: Mapping[str, str],
-    message: str | None = None,
-    *,
-    now: datetime | None = None,
-) -> float | None:
-    """Seconds the server asked to wait, from retry-after-ms, Retry-After or the message.
+def gate_pause(retry_after: float | None, policy: RetryPolicy) -> float:
+    """How long a 429 closes the rate limiter's gate for every caller.
 
-    Retry-After may be delta-seconds or an HTTP date; the gateway's 429 body says
-    "Rate limit is exceeded. Try again in 26 seconds." Invalid values are ignored.
+    The same rule as `retry_delay`: a wait the policy accepts (up to `max_retry_after`)
+    pauses everyone for that wait, and the refused call retries after it. A longer wait
+    fails the refused call at once, so it must not hold everyone else for it either: the
+    gate then closes only for `DEFAULT_429_PAUSE` (or `max_retry_after`, if smaller), and
+    every later call meets the service's answer itself, failing as fast.
     """
-    lowered = {k.lower(): v for k, v in headers.items()}
-    for name in ("retry-after-ms", "x-ms-retry-after-ms"):
-        millis = _parse_float(lowered.get(name))
-        if millis is not None:
-            return millis / 1000.0
-    value = lowered.get("retry-after")
-    if value is not None:
-        seconds = _parse_float(value)
-        if seconds is not None:
-            return seconds
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            when = None
-        if when is not None:
-            if when.tzinfo is None:
-                when = when.replace(tzinfo=UTC)
-            current = now if now is not None else datetime.now(UTC)
-            return max((when - current).total_seconds(), 0.0)
-    if message:
-        match = _MESSAGE_WAIT.search(message)
-        if match:
-            amount = float(match.group(1))
-            unit = match.group(2).lower()
-            return amount / 1000.0 if unit in ("ms", "milliseconds") else amount
-    return None
-
-
-def _parse_float(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        number = float(value.strip())
-    except ValueError:
-        return None
-    if number != number or number < 0 or number == float("inf"):
-        return None
-    return number
+    if retry_after is None or retry_after != retry_after:
+        return min(DEFAULT_429_PAUSE, policy.max_retry_after)
+    if retry_after > policy.max_retry_after:
+        return min(DEFAULT_429_PAUSE, policy.max_retry_after)
+    return max(retry_after, 0.0)

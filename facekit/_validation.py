@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import math
 import re
 import uuid
@@ -155,7 +156,16 @@ def face_attributes(value: Any, detection_model: str | None) -> str | None:
         return None
     if isinstance(value, str):
         value = [value]
-    items = [str(v.value if hasattr(v, "value") else v) for v in value]
+    if isinstance(value, bytes | bytearray) or not isinstance(value, Iterable):
+        raise FaceValidationError("return_face_attributes", "must be a list of attribute names")
+    items = []
+    for item in value:
+        text = item.value if isinstance(item, enum.Enum) else item
+        if not isinstance(text, str):
+            raise FaceValidationError(
+                "return_face_attributes", f"attribute names are strings, got {_show(item)}"
+            )
+        items.append(text)
     unknown = [v for v in items if v not in FACE_ATTRIBUTES]
     if unknown:
         raise FaceValidationError(
@@ -166,6 +176,13 @@ def face_attributes(value: Any, detection_model: str | None) -> str | None:
             "return_face_attributes", "detection_02 does not return face attributes"
         )
     return ",".join(items) if items else None
+
+
+def flag(parameter: str, value: Any) -> bool | None:
+    """A yes/no query option: True, False or None (not sent)."""
+    if value is None or isinstance(value, bool):
+        return value
+    raise FaceValidationError(parameter, f"must be True, False or None, got {_show(value)}")
 
 
 def landmarks_allowed(return_face_landmarks: bool | None, detection_model: str | None) -> None:
@@ -208,6 +225,47 @@ def image_size(size: int) -> None:
         raise FaceValidationError("image", f"is {size} bytes; the service needs at least 1 KB")
     if size > IMAGE_MAX_BYTES:
         raise FaceValidationError("image", f"is {size} bytes; the service accepts at most 6 MB")
+
+
+# -- attrs validators of the settings classes (RetryPolicy, PollingPolicy) -------------------
+
+
+def _number(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | float)
+
+
+def count_field(instance: Any, attribute: Any, value: Any) -> None:
+    """An integer >= 0."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise FaceValidationError(attribute.name, f"must be an integer >= 0, got {_show(value)}")
+
+
+def seconds_field(instance: Any, attribute: Any, value: Any) -> None:
+    """A positive, finite number of seconds."""
+    if not _number(value) or not math.isfinite(value) or value <= 0:
+        raise FaceValidationError(
+            attribute.name, f"must be a positive, finite number of seconds, got {_show(value)}"
+        )
+
+
+def wait_limit_field(instance: Any, attribute: Any, value: Any) -> None:
+    """A number of seconds >= 0 (inf: no limit)."""
+    if not _number(value) or value != value or value < 0:
+        raise FaceValidationError(attribute.name, f"must be seconds >= 0, got {_show(value)}")
+
+
+def growth_field(instance: Any, attribute: Any, value: Any) -> None:
+    """A finite factor >= 1."""
+    if not _number(value) or not math.isfinite(value) or value < 1:
+        raise FaceValidationError(
+            attribute.name, f"must be a finite number >= 1, got {_show(value)}"
+        )
+
+
+def fraction_field(instance: Any, attribute: Any, value: Any) -> None:
+    """A number in [0, 1)."""
+    if not _number(value) or not 0 <= value < 1:
+        raise FaceValidationError(attribute.name, f"must be in [0, 1), got {_show(value)}")
 
 
 def _show(value: Any) -> str:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from typing import NamedTuple, Protocol, runtime_checkable
 
 import anyio
+
+from .errors import FaceError, FaceValidationError
 
 __all__ = [
     "COGNITIVE_SERVICES_SCOPE",
@@ -41,9 +44,14 @@ class KeyCredential:
         return "KeyCredential(key=<redacted>)"
 
 
+class CredentialTypeError(FaceValidationError, TypeError):
+    """A credential of the wrong type or an empty key (a TypeError too, as it always was)."""
+
+
 def _check_key(key: str) -> str:
     if not isinstance(key, str) or not key.strip():
-        raise TypeError("KeyCredential needs a non-empty key string")
+        del key
+        raise CredentialTypeError("key", "KeyCredential needs a non-empty key string")
     return key.strip()
 
 
@@ -52,6 +60,9 @@ class AccessToken(NamedTuple):
 
     token: str
     expires_on: int
+
+    def __repr__(self) -> str:
+        return f"AccessToken(token=<redacted>, expires_on={self.expires_on!r})"
 
 
 @runtime_checkable
@@ -89,10 +100,13 @@ class BearerTokenCache:
                 self._lock = anyio.Lock()
             async with self._lock:
                 if not self._fresh():
-                    token = await self._credential.get_token(self._scope)
-                    self._token = AccessToken(token.token, int(token.expires_on))
+                    self._token = _checked(await self._credential.get_token(self._scope))
         assert self._token is not None
         return self._token.token
+
+    def cached(self) -> str | None:
+        """The cached token, if any (no I/O): what error messages must never show."""
+        return self._token.token if self._token is not None else None
 
     def invalidate(self) -> None:
         """Forget the cached token, e.g. after the service refused it with 401."""
@@ -100,6 +114,23 @@ class BearerTokenCache:
 
     def __repr__(self) -> str:
         return f"BearerTokenCache(scope={self._scope!r}, token=<redacted>)"
+
+
+def _checked(token: object) -> AccessToken:
+    # Read through attributes, never repr(): a provider's token object may print its secret.
+    value = getattr(token, "token", None)
+    expires_on = getattr(token, "expires_on", None)
+    if not isinstance(value, str) or not value.strip():
+        problem = "no token string"
+    elif isinstance(expires_on, bool) or not isinstance(expires_on, int | float):
+        problem = "no numeric expires_on"
+    elif not math.isfinite(expires_on):
+        problem = "a non-finite expires_on"
+    else:
+        return AccessToken(value, int(expires_on))
+    # Nothing of the token may stay in this frame's locals once the error is on its way.
+    del token, value
+    raise FaceError(f"the token credential returned {problem}")
 
 
 Credential = KeyCredential | TokenCredential

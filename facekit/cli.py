@@ -396,7 +396,12 @@ def run_emulator(args: argparse.Namespace) -> int:
         print(f"facekit: invalid --fault: {exc}", file=sys.stderr)
         return EXIT_USAGE
     emulator = FaceEmulator(
-        key=args.key, host=args.host, port=args.port, settings=settings, seed=args.seed
+        key=args.key,
+        host=args.host,
+        port=args.port,
+        settings=settings,
+        seed=args.seed,
+        max_connections=args.max_connections,
     )
     for fault in faults:
         emulator.faults.add(fault)
@@ -410,6 +415,8 @@ def run_emulator(args: argparse.Namespace) -> int:
             print(f"Face emulator listening on {emulator.endpoint}", flush=True)
             print(f"endpoint: {emulator.endpoint}", flush=True)
             print(f"key: {emulator.key}", flush=True)
+            if emulator.service.protect_control:
+                print("control endpoints (/_emulator/...) require the key", flush=True)
             await stop.wait()
 
     try:
@@ -421,6 +428,13 @@ def run_emulator(args: argparse.Namespace) -> int:
 
 
 # -- the parser and main ------------------------------------------------------------------
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -552,6 +566,12 @@ def build_parser() -> argparse.ArgumentParser:
         help='a fault to inject, e.g. \'{"operation": "Face_Identify", "status": 503}\'',
     )
     emulator.add_argument("--seed", type=int, default=0, help="seed of probabilistic faults")
+    emulator.add_argument(
+        "--max-connections",
+        type=_positive_int,
+        default=512,
+        help="connections served at a time; more are refused (default 512)",
+    )
     return parser
 
 

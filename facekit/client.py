@@ -24,11 +24,14 @@ from .resources import (
     Snapshots,
 )
 from .session import (
+    DEFAULT_MAX_RESPONSE_BYTES,
     FaceSession,
     RawResponse,
     SessionConfig,
     capture_responses,
     check_headers,
+    check_max_response_bytes,
+    check_seconds,
     normalize_api_path,
     normalize_endpoint,
 )
@@ -48,7 +51,9 @@ class FaceClient(FaceOperations):
 
     Every request goes through one rate limiter (default: the S0 tier's 10 per second;
     pass `rate_limiter` to share one between clients) and is retried on connection
-    errors, 408, 429 and 5xx as far as the operation allows.
+    errors, 408, 429 and 5xx as far as the operation allows. A reply body larger than
+    `max_response_bytes` (default 128 MiB, above the largest legitimate Face reply) is a
+    FaceResponseError, and no more of it is read.
     """
 
     def __init__(
@@ -63,24 +68,32 @@ class FaceClient(FaceOperations):
         retry_policy: _retry.RetryPolicy | None = None,
         rate_limiter: RateLimiter | None = None,
         max_connections: int = 32,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         headers: Mapping[str, str] | None = None,
         session: aiohttp.ClientSession | None = None,
         allow_insecure_http: bool = False,
     ) -> None:
-        policy = retry_policy or _retry.RetryPolicy()
-        policy = attrs.evolve(policy, max_retries=max_retries) if retry_policy is None else policy
-        _check_positive("timeout", timeout)
-        _check_positive("connect_timeout", connect_timeout)
+        if retry_policy is None:
+            policy = attrs.evolve(_retry.RetryPolicy(), max_retries=_retries(max_retries))
+        else:
+            policy = _policy(retry_policy)
+        if isinstance(max_connections, bool) or not isinstance(max_connections, int):
+            raise FaceValidationError("max_connections", "must be an integer")
         if max_connections < 1:
             raise FaceValidationError("max_connections", "must be at least 1")
+        if rate_limiter is not None and not isinstance(rate_limiter, RateLimiter):
+            raise FaceValidationError("rate_limiter", "must be a RateLimiter")
+        if session is not None and not isinstance(session, aiohttp.ClientSession):
+            raise FaceValidationError("session", "must be an aiohttp.ClientSession")
         config = SessionConfig(
             endpoint=normalize_endpoint(endpoint, allow_insecure_http=allow_insecure_http),
             api_path=normalize_api_path(api_path),
             retry=policy,
-            timeout=timeout,
-            connect_timeout=connect_timeout,
-            headers=check_headers(headers or {}),
+            timeout=check_seconds("timeout", timeout),
+            connect_timeout=check_seconds("connect_timeout", connect_timeout),
+            headers=check_headers({} if headers is None else headers),
             max_connections=max_connections,
+            max_response_bytes=check_max_response_bytes(max_response_bytes),
         )
         self._init_from(
             FaceSession(
@@ -125,23 +138,29 @@ class FaceClient(FaceOperations):
         headers: Mapping[str, str] | None = None,
         api_path: str | None = None,
         rate_limiter: RateLimiter | None = None,
+        max_response_bytes: int | None = None,
     ) -> FaceClient:
         """A copy with other settings that shares this client's connections and limiter.
 
         Closing the copy does not close the shared connections; close the original.
         """
         config = self._session.config
-        if timeout is not None:
-            _check_positive("timeout", timeout)
-        policy = retry_policy or config.retry
+        policy = config.retry if retry_policy is None else _policy(retry_policy)
         if max_retries is not None:
-            policy = attrs.evolve(policy, max_retries=max_retries)
+            policy = attrs.evolve(policy, max_retries=_retries(max_retries))
+        if rate_limiter is not None and not isinstance(rate_limiter, RateLimiter):
+            raise FaceValidationError("rate_limiter", "must be a RateLimiter")
         config = attrs.evolve(
             config,
-            timeout=config.timeout if timeout is None else timeout,
+            timeout=config.timeout if timeout is None else check_seconds("timeout", timeout),
             retry=policy,
-            headers={**config.headers, **check_headers(headers or {})},
+            headers={**config.headers, **check_headers({} if headers is None else headers)},
             api_path=config.api_path if api_path is None else normalize_api_path(api_path),
+            max_response_bytes=(
+                config.max_response_bytes
+                if max_response_bytes is None
+                else check_max_response_bytes(max_response_bytes)
+            ),
         )
         copy = object.__new__(FaceClient)
         copy._init_from(self._session.copy(config, rate_limiter), owner=False)
@@ -190,6 +209,13 @@ class FaceClient(FaceOperations):
         )
 
 
-def _check_positive(parameter: str, value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise FaceValidationError(parameter, "must be a positive number of seconds")
+def _retries(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise FaceValidationError("max_retries", "must be an integer >= 0")
+    return value
+
+
+def _policy(value: Any) -> _retry.RetryPolicy:
+    if not isinstance(value, _retry.RetryPolicy):
+        raise FaceValidationError("retry_policy", "must be a RetryPolicy")
+    return value

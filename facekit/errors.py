@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from ._retry import retry_after_seconds
+from ._retry_after import retry_after_seconds
 
 __all__ = [
     "AuthenticationError",
@@ -191,6 +191,7 @@ def decode_error_body(body: bytes, headers: Mapping[str, str]) -> tuple[str | No
 
     Shapes: the service's `{"error": {"code", "message"}}`, the gateway's
     `{"error": {"statusCode": 429, "message"}}` and the bare `{"code", "message"}`.
+    JSON nested too deeply to decode gives no message (the caller says "HTTP <status>").
     """
     header_code = next((v for k, v in headers.items() if k.lower() == "x-ms-error-code"), None)
     text = body.decode("utf-8", errors="replace").strip()
@@ -198,6 +199,8 @@ def decode_error_body(body: bytes, headers: Mapping[str, str]) -> tuple[str | No
         data: Any = json.loads(text) if text else None
     except ValueError:
         data = None
+    except RecursionError:
+        return header_code, ""
     if isinstance(data, dict):
         inner = data.get("error", data)
         if isinstance(inner, dict):

@@ -66,6 +66,11 @@ class ImageUpload:
                     chunk = await anext(chunks)
                 except StopAsyncIteration:
                     return
+                except FaceValidationError as exc:
+                    # Recorded here because aiohttp's body writer turns whatever the stream
+                    # raises into a connection error ("may have taken effect").
+                    self.error = exc
+                    raise
                 except OSError as exc:
                     # A local read error is the caller's image, not the network: say so.
                     self.error = FaceValidationError("image", f"cannot be read: {exc}")
@@ -80,7 +85,14 @@ class ImageUpload:
                     raise self.error
                 yield bytes(chunk)
                 if self.progress is not None:
-                    self.progress(sent, self.size)
+                    try:
+                        self.progress(sent, self.size)
+                    except Exception as exc:
+                        # The caller's own callback: its failure is theirs, not the network's.
+                        self.error = FaceValidationError(
+                            "progress", f"the progress callback raised {type(exc).__name__}: {exc}"
+                        )
+                        raise self.error from exc
         finally:
             await chunks.aclose()
 
@@ -89,6 +101,8 @@ def image_request(
     image: ImageInput, progress: ProgressCallback | None = None
 ) -> tuple[str | None, ImageUpload | None]:
     """Classify an image argument: (url, None) for a URL, (None, upload) otherwise."""
+    if progress is not None and not callable(progress):
+        raise FaceValidationError("progress", "must be a callable(bytes_sent, total) or None")
     if isinstance(image, (str, yarl.URL)):
         return _image_url(str(image)), None
     if isinstance(image, (bytes, bytearray, memoryview)):
@@ -124,8 +138,11 @@ def image_request(
 
 
 def _image_url(url: str) -> str:
-    parsed = yarl.URL(url)
-    if parsed.scheme not in ("http", "https") or not parsed.host:
+    try:
+        parsed = yarl.URL(url)
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
         raise FaceValidationError(
             "image",
             "a str image must be an http(s) URL; pass a pathlib.Path for a file on disk",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Generic, TypeVar
 
+from .errors import FaceResponseError
+
 T = TypeVar("T")
 
 __all__ = ["AsyncPager"]
@@ -18,7 +20,9 @@ class AsyncPager(Generic[T]):
     fetches one.
 
     Pages continue after the id of the last item (the service's exclusive `start`), and
-    end with a page shorter than `top`.
+    end with a page shorter than `top`. The service sorts lists by id, so each page must
+    end past the previous one: a server that ignores `start`, or an empty or repeated id,
+    is a FaceResponseError ("cursor did not advance") instead of an endless walk.
     """
 
     def __init__(
@@ -44,11 +48,19 @@ class AsyncPager(Generic[T]):
         start = self.start
         while True:
             items = await self._fetch(start, size)
+            if len(items) >= size:
+                cursor = self._key(items[-1])
+                if not advances(start, cursor):
+                    raise FaceResponseError(
+                        f"list cursor did not advance: a full page after start={start!r} "
+                        f"ended with id {cursor!r}; the service should list ids in "
+                        "ascending order after start"
+                    )
             if items:
                 yield items
             if len(items) < size:
                 return
-            start = self._key(items[-1])
+            start = cursor
 
     async def __aiter__(self) -> AsyncIterator[T]:
         async for items in self.pages():
@@ -61,3 +73,11 @@ class AsyncPager(Generic[T]):
 
     def __repr__(self) -> str:
         return f"AsyncPager(start={self.start!r}, top={self.top!r})"
+
+
+def advances(start: str | None, cursor: object) -> bool:
+    """Whether a page's last id moves the walk forward: a non-empty string past `start`
+    (exclusive, ordinal string order, as the service compares ids)."""
+    if not isinstance(cursor, str) or not cursor:
+        return False
+    return start is None or cursor > start

@@ -21,11 +21,12 @@ import attrs
 import cattrs
 import yarl
 
+from . import _validation as check
 from ._retry import retry_after_seconds
 from .errors import (
-    FaceError,
     FaceResponseError,
     FaceTimeoutError,
+    FaceValidationError,
     NotFoundError,
     OperationFailedError,
     TrainingFailedError,
@@ -49,7 +50,17 @@ R = TypeVar("R")
 
 TOKEN_PREFIX = "facekit-poller"
 TOKEN_VERSION = 1
-_TERMINAL = ("succeeded", "failed")
+#: Azure's long-running operations also end "cancelled" (or "canceled"); Face's specs list
+#: only succeeded and failed, but a poller must not wait forever on the others.
+_CANCELLED = ("cancelled", "canceled")
+_TERMINAL = ("succeeded", "failed", *_CANCELLED)
+_KNOWN = ("notstarted", "nonstarted", "running", *_TERMINAL)
+#: Polls in a row that may report a status facekit does not know before the poller gives
+#: up: enough to ride out a transitional state a newer service might add, bounded so that
+#: an unknown final state ends `await poller` with an error instead of polling forever.
+UNKNOWN_STATUS_POLLS = 5
+_TRAINABLE = ("persongroups", "largepersongroups", "largefacelists")
+_PURPOSES = ("take", "apply")
 # The Date header has one-second resolution; a status created within this much before the
 # train request could still be ours, so anything older is the previous training's.
 _CLOCK_SLACK = timedelta(seconds=1)
@@ -58,24 +69,38 @@ _CLOCK_SLACK = timedelta(seconds=1)
 @attrs.frozen(kw_only=True)
 class PollingPolicy:
     """How often to poll: the server's Retry-After if sent, else `initial` seconds growing
-    by `growth` up to `maximum`, each spread by +-`jitter` (a fraction)."""
+    by `growth` up to `maximum`, each spread by +-`jitter` (a fraction).
 
-    initial: float = attrs.field(default=1.0, validator=attrs.validators.gt(0))
-    growth: float = attrs.field(default=1.5, validator=attrs.validators.ge(1))
-    maximum: float = attrs.field(default=30.0, validator=attrs.validators.gt(0))
-    jitter: float = attrs.field(
-        default=0.1, validator=[attrs.validators.ge(0), attrs.validators.lt(1)]
-    )
+    A Retry-After is kept between `initial` and `maximum`: `Retry-After: 0` must not turn
+    polling into a loop at the rate limiter's full speed.
+    """
+
+    initial: float = attrs.field(default=1.0, validator=check.seconds_field)
+    growth: float = attrs.field(default=1.5, validator=check.growth_field)
+    maximum: float = attrs.field(default=30.0, validator=check.seconds_field)
+    jitter: float = attrs.field(default=0.1, validator=check.fraction_field)
 
     def delay(self, poll: int, retry_after: float | None, rand: Callable[[], float]) -> float:
         """Seconds to wait after poll number `poll` (0-based)."""
         if retry_after is not None:
-            return min(max(retry_after, 0.0), self.maximum)
+            floor = min(self.initial, self.maximum)
+            return min(max(retry_after, floor), self.maximum)
         base = min(self.maximum, self.initial * self.growth ** min(poll, 64))
         return base * (1 + self.jitter * (2 * rand() - 1))
 
 
+def checked_policy(policy: Any) -> PollingPolicy | None:
+    """`policy` if it is a PollingPolicy or None; FaceValidationError otherwise.
+
+    Resources call it before sending the request that starts an operation.
+    """
+    if policy is not None and not isinstance(policy, PollingPolicy):
+        raise FaceValidationError("polling", "must be a PollingPolicy")
+    return policy
+
+
 def status_word(status: TrainingStatus | OperationStatus) -> str:
+    """The status in lower case ("notstarted", "running", "succeeded", "failed", ...)."""
     return str(status.status.value).lower()
 
 
@@ -90,10 +115,11 @@ class Poller(Generic[S, R]):
 
     def __init__(self, session: FaceSession, policy: PollingPolicy | None = None) -> None:
         self._session = session
-        self.policy = policy or PollingPolicy()
+        self.policy = checked_policy(policy) or PollingPolicy()
         self._status: S | None = None
         self._changes = 0
         self._polls = 0
+        self._unknown_polls = 0
         self._next_delay: float | None = None
         self._lock = asyncio.Lock()
         self._changed = asyncio.Event()
@@ -123,6 +149,7 @@ class Poller(Generic[S, R]):
         return self._polls
 
     def done(self) -> bool:
+        """Whether the operation has ended (succeeded, failed or cancelled)."""
         return self._status is not None and status_word(self._status) in _TERMINAL
 
     async def refresh(self) -> S | None:
@@ -139,14 +166,31 @@ class Poller(Generic[S, R]):
 
     async def result(self, timeout: float | None = None) -> R:  # noqa: ASYNC109 - the API asks for it
         """Wait for the end; raise FaceTimeoutError after `timeout` s (the poller stays usable)."""
+        if timeout is not None and (
+            isinstance(timeout, bool)
+            or not isinstance(timeout, int | float)
+            or timeout != timeout
+            or timeout < 0
+        ):
+            raise FaceValidationError("timeout", "must be a number of seconds >= 0, or None")
+        deadline = None if timeout is None or timeout == float("inf") else timeout
+        timed_out = False
         try:
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(deadline) as scope:
                 while not self.done():
                     await self._step()
         except TimeoutError:
+            # A poll's own FaceTimeoutError is a TimeoutError too: only ours is converted.
+            if not scope.expired():
+                raise
+            timed_out = True
+        if timed_out:
+            # Raised outside the handler: the TimeoutError's traceback runs through the
+            # request in flight (aiohttp's frames hold the request headers), so it must not
+            # become this error's __context__.
             raise FaceTimeoutError(
                 f"the operation did not finish within {timeout} s (it goes on on the service)"
-            ) from None
+            )
         assert self._status is not None
         return self._outcome(self._status)
 
@@ -207,6 +251,16 @@ class Poller(Generic[S, R]):
         if status is not None and (self._status is None or status != self._status):
             self._status = status
             self._changes += 1
+        if status is None or status_word(status) in _KNOWN:
+            self._unknown_polls = 0
+            return
+        self._unknown_polls += 1
+        if self._unknown_polls >= UNKNOWN_STATUS_POLLS:
+            raise FaceResponseError(
+                f"the service reports status {status_word(status)!r}, which is not one facekit "
+                f"knows ({', '.join(_KNOWN)}); stopped waiting after {self._unknown_polls} "
+                "polls in a row (the operation may go on on the service)"
+            )
 
     def _wake(self) -> None:
         """Wake every task waiting on this turn, and arm a fresh event for the next one."""
@@ -238,6 +292,13 @@ class TrainingPoller(Poller[TrainingStatus, TrainingStatus]):
         policy: PollingPolicy | None = None,
     ) -> None:
         super().__init__(session, policy)
+        if queued_at is not None and (
+            not isinstance(queued_at, datetime) or queued_at.utcoffset() is None
+        ):
+            # A naive time cannot be compared with the service's (aware) timestamps.
+            raise FaceValidationError("queued_at", "must be a timezone-aware datetime or None")
+        if previous is not None and not isinstance(previous, TrainingStatus):
+            raise FaceValidationError("previous", "must be a TrainingStatus or None")
         self.collection = collection
         self.container_id = container_id
         self.queued_at = queued_at
@@ -262,11 +323,22 @@ class TrainingPoller(Poller[TrainingStatus, TrainingStatus]):
             return True
         if self.queued_at is None:
             return False
-        return status.created_date_time < self.queued_at - _CLOCK_SLACK
+        # Compared as created + slack < queued: the service's clock may be anywhere (a
+        # Date of year 1 or 9999 must not overflow the arithmetic).
+        try:
+            return status.created_date_time + _CLOCK_SLACK < self.queued_at
+        except OverflowError:
+            return status.created_date_time < self.queued_at
 
     def _outcome(self, status: TrainingStatus) -> TrainingStatus:
-        if status_word(status) == "failed":
+        word = status_word(status)
+        if word == "failed":
             raise TrainingFailedError(status.message or "no reason given", status=status)
+        if word in _CANCELLED:
+            raise TrainingFailedError(
+                f"the service ended it {word!r}: {status.message or 'no reason given'}",
+                status=status,
+            )
         return status
 
     def _token_fields(self) -> dict[str, Any]:
@@ -295,6 +367,8 @@ class OperationPoller(Poller[OperationStatus, str]):
         policy: PollingPolicy | None = None,
     ) -> None:
         super().__init__(session, policy)
+        if purpose not in _PURPOSES:
+            raise FaceValidationError("purpose", f"must be one of {', '.join(_PURPOSES)}")
         # Resolved now so that a location on another host is refused before any request.
         self.url = session.resolve_location(location)
         self.location = location
@@ -309,8 +383,14 @@ class OperationPoller(Poller[OperationStatus, str]):
         return self._session.parse(response, OperationStatus), response
 
     def _outcome(self, status: OperationStatus) -> str:
-        if status_word(status) == "failed":
+        word = status_word(status)
+        if word == "failed":
             raise OperationFailedError(status.message or "no reason given", status=status)
+        if word in _CANCELLED:
+            raise OperationFailedError(
+                f"the service ended it {word!r}: {status.message or 'no reason given'}",
+                status=status,
+            )
         if self.purpose == "take":
             snapshot_id = status.snapshot_id
             if snapshot_id is None:
@@ -340,47 +420,86 @@ def server_time(response: RawResponse) -> datetime | None:
 
 
 def decode_token(token: str) -> dict[str, Any]:
-    """Check and decode a continuation token; FaceError if it is not one of ours."""
+    """Check and decode a continuation token; FaceValidationError if it is not one of ours."""
+    if not isinstance(token, str):
+        raise FaceValidationError("token", f"must be a str, got {type(token).__name__}")
     prefix, _, rest = token.partition(":")
     version, _, payload = rest.partition(":")
-    if prefix != TOKEN_PREFIX or not version.isdigit():
-        raise FaceError("not a facekit continuation token")
+    if prefix != TOKEN_PREFIX or not version.isascii() or not version.isdigit():
+        raise FaceValidationError("token", "not a facekit continuation token")
     if int(version) != TOKEN_VERSION:
-        raise FaceError(f"continuation token version {version} is not supported")
+        raise FaceValidationError(
+            "token", f"continuation token version {version[:10]} is not supported"
+        )
     try:
         data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except ValueError:
-        raise FaceError("the continuation token is damaged") from None
+    except (ValueError, RecursionError):
+        raise _damaged() from None
     if not isinstance(data, dict) or data.get("kind") not in ("training", "operation"):
-        raise FaceError("the continuation token is damaged")
+        raise _damaged()
     return data
 
 
 def resume(
     session: FaceSession, token: str, policy: PollingPolicy | None = None
 ) -> Poller[Any, Any]:
-    """Rebuild a poller from `continuation_token()` on this session's endpoint."""
+    """Rebuild a poller from `continuation_token()` on this session's endpoint.
+
+    Everything in the token is checked before a poller exists, so a damaged or foreign
+    token is a FaceValidationError and nothing is sent.
+    """
     data = decode_token(token)
     endpoint = data.get("endpoint")
+    if not isinstance(endpoint, str):
+        raise _damaged()
     if endpoint != str(session.base_url):
-        raise FaceError(
-            f"the continuation token belongs to {yarl.URL(str(endpoint)).host}, "
-            f"not to this client's endpoint {session.base_url.host}"
+        raise FaceValidationError(
+            "token",
+            f"the continuation token belongs to {_host_of(endpoint)}, "
+            f"not to this client's endpoint {session.base_url.host}",
         )
+    checked_policy(policy)
+    if data["kind"] == "training":
+        return _resume_training(session, data, policy)
+    location, purpose = data.get("location"), data.get("purpose")
+    if not isinstance(location, str) or purpose not in _PURPOSES:
+        raise _damaged()
     try:
-        if data["kind"] == "training":
-            queued = data.get("queued_at")
-            previous = data.get("previous")
-            return TrainingPoller(
-                session,
-                str(data["collection"]),
-                str(data["id"]),
-                queued_at=datetime.fromisoformat(queued) if queued else None,
-                previous=structure(previous, TrainingStatus) if previous else None,
-                policy=policy,
-            )
-        return OperationPoller(
-            session, str(data["location"]), purpose=str(data["purpose"]), policy=policy
-        )
-    except (KeyError, ValueError, TypeError, cattrs.BaseValidationError):
-        raise FaceError("the continuation token is damaged") from None
+        return OperationPoller(session, location, purpose=purpose, policy=policy)
+    except FaceResponseError:
+        # The location came from the service once, but now it is the caller's input.
+        raise _damaged() from None
+
+
+def _resume_training(
+    session: FaceSession, data: dict[str, Any], policy: PollingPolicy | None
+) -> TrainingPoller:
+    collection, container_id = data.get("collection"), data.get("id")
+    queued, previous = data.get("queued_at"), data.get("previous")
+    if collection not in _TRAINABLE or not isinstance(container_id, str) or not container_id:
+        raise _damaged()
+    try:
+        queued_at = datetime.fromisoformat(queued) if queued is not None else None
+        status = structure(previous, TrainingStatus) if previous is not None else None
+    except (TypeError, ValueError, RecursionError, cattrs.BaseValidationError):
+        raise _damaged() from None
+    if queued_at is not None and queued_at.utcoffset() is None:
+        raise _damaged()
+    try:
+        session.url_for([collection, container_id, "training"])
+    except FaceValidationError:
+        raise _damaged() from None
+    return TrainingPoller(
+        session, collection, container_id, queued_at=queued_at, previous=status, policy=policy
+    )
+
+
+def _damaged() -> FaceValidationError:
+    return FaceValidationError("token", "the continuation token is damaged")
+
+
+def _host_of(endpoint: str) -> str:
+    try:
+        return str(yarl.URL(endpoint).host)
+    except ValueError:
+        return "another endpoint"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 
 import anyio
+
+from .errors import FaceValidationError
 
 __all__ = ["RateLimiter"]
 
@@ -12,9 +15,11 @@ __all__ = ["RateLimiter"]
 class RateLimiter:
     """Spaces requests to `rate` per second, first come first served, bursts up to `burst`.
 
-    Each caller reserves the next free slot when it arrives (generic cell rate algorithm),
-    so waiters are served in arrival order without a queue. After a 429, `pause(seconds)`
-    closes the gate: everyone waits until the service's Retry-After has passed. One limiter
+    The decision is a pure generic cell rate algorithm (`reserve`, `pause`); `acquire` is a
+    thin async wrapper that lines callers up in arrival order and lets only the first of the
+    line reserve a slot. After a 429, `pause(seconds)` closes the gate: everyone waits until
+    the service's Retry-After has passed, and the line keeps its order across the pause (a
+    slot voided by the pause is taken again by the same caller, at the head). One limiter
     may be shared by any number of clients on one event loop.
     """
 
@@ -30,15 +35,22 @@ class RateLimiter:
         burst: int = 1,
         clock: Callable[[], float] | None = None,
     ) -> None:
-        if not rate > 0:
-            raise ValueError("rate must be positive (requests per second)")
-        if burst < 1:
-            raise ValueError("burst must be at least 1")
+        if (
+            isinstance(rate, bool)
+            or not isinstance(rate, int | float)
+            or not rate > 0
+            or rate == float("inf")
+        ):
+            raise FaceValidationError("rate", "must be a positive, finite number per second")
+        if isinstance(burst, bool) or not isinstance(burst, int) or burst < 1:
+            raise FaceValidationError("burst", "must be an integer of at least 1")
         self._interval = 1.0 / rate
         self._tolerance = (burst - 1) * self._interval
         self._clock = clock or anyio.current_time
         self._theoretical_arrival = float("-inf")
         self._gate_open_at = float("-inf")
+        # Callers waiting for their turn to reserve, in arrival order; the first one holds it.
+        self._line: deque[anyio.Event] = deque()
         self.rate = rate
         self.burst = burst
 
@@ -46,10 +58,12 @@ class RateLimiter:
     def for_tier(cls, tier: str) -> RateLimiter:
         """A limiter at the documented rate of a Face pricing tier ("F0" or "S0")."""
         rates = {"F0": cls.F0_RATE, "S0": cls.S0_RATE}
-        try:
-            return cls(rates[tier.upper()])
-        except KeyError:
-            raise ValueError(f"unknown tier {tier!r}; expected one of {sorted(rates)}") from None
+        rate = rates.get(tier.upper()) if isinstance(tier, str) else None
+        if rate is None:
+            raise FaceValidationError(
+                "tier", f"unknown tier {tier!r}; expected one of {sorted(rates)}"
+            )
+        return cls(rate)
 
     def reserve(self, now: float) -> float:
         """Take the next slot; return how long after `now` it starts."""
@@ -60,6 +74,10 @@ class RateLimiter:
 
     def pause(self, seconds: float) -> None:
         """Close the gate for `seconds` (a 429's Retry-After); pauses every caller."""
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+            raise FaceValidationError("seconds", "must be a number of seconds")
+        if seconds != seconds:  # NaN: no wait was given
+            return
         until = self._clock() + max(seconds, 0.0)
         if until > self._gate_open_at:
             self._gate_open_at = until
@@ -72,18 +90,30 @@ class RateLimiter:
         return max(self._gate_open_at - self._clock(), 0.0)
 
     async def acquire(self) -> None:
-        """Wait for the gate and for this caller's slot."""
-        while True:
-            gate = self.paused_for
-            if gate > 0:
-                await anyio.sleep(gate)
-                continue
-            wait = self.reserve(self._clock())
-            if wait > 0:
-                await anyio.sleep(wait)
-            # A 429 seen by someone else while we slept voids our slot: wait and re-reserve.
-            if self.paused_for == 0:
-                return
+        """Wait for the gate and for this caller's slot, in arrival order."""
+        turn = anyio.Event()
+        self._line.append(turn)
+        try:
+            if self._line[0] is not turn:
+                await turn.wait()
+            while True:
+                gate = self.paused_for
+                if gate > 0:
+                    await anyio.sleep(gate)
+                    continue
+                wait = self.reserve(self._clock())
+                if wait > 0:
+                    await anyio.sleep(wait)
+                # A 429 seen by someone else while we slept voids our slot: we still hold
+                # the head of the line, so we wait and reserve again before anyone else.
+                if self.paused_for == 0:
+                    return
+        finally:
+            # Also when cancelled: the next caller in line must not wait for us.
+            first = self._line[0] is turn
+            self._line.remove(turn)
+            if first and self._line:
+                self._line[0].set()
 
     def __repr__(self) -> str:
         return f"RateLimiter(rate={self.rate:g}/s, burst={self.burst})"

@@ -9,13 +9,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import io
 import ipaddress
 import json as json_module  # `json` is also the name of the request-body parameter
 import logging
+import math
 import platform
 import random
+import re
 import time
 import uuid
+import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, TypedDict, TypeVar, overload
 from urllib.parse import quote
@@ -28,7 +32,13 @@ from multidict import CIMultiDict, CIMultiDictProxy
 
 from . import _retry
 from ._version import __version__
-from .auth import KEY_HEADER, BearerTokenCache, KeyCredential, TokenCredential
+from .auth import (
+    KEY_HEADER,
+    BearerTokenCache,
+    CredentialTypeError,
+    KeyCredential,
+    TokenCredential,
+)
 from .errors import (
     FaceConnectionError,
     FaceError,
@@ -52,10 +62,38 @@ USER_AGENT = (
 )
 CLIENT_REQUEST_ID = "x-ms-client-request-id"
 _REQUEST_ID_HEADERS = ("apim-request-id", "x-ms-request-id", "request-id")
-_PROTECTED_HEADERS = frozenset({KEY_HEADER.lower(), "authorization", "host"})
+# Credentials and host are facekit's; the framing headers are aiohttp's (a wrong length
+# would desynchronize the connection).
+_PROTECTED_HEADERS = frozenset(
+    {
+        KEY_HEADER.lower(),
+        "authorization",
+        "host",
+        "content-length",
+        "transfer-encoding",
+        # facekit decodes replies itself, under its size cap, in the codings it asks for.
+        "accept-encoding",
+    }
+)
+# RFC 9110 token characters: a header name with anything else (space, colon, CR, LF) could
+# smuggle a header past the check above or split the request.
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_HEADER_VALUE_FORBIDDEN = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
-# A 429 with no wait hint still closes the gate briefly so that callers do not stampede.
-_DEFAULT_429_PAUSE = 1.0
+#: The default cap on a reply body. The largest legitimate Face reply is a page of 1,000
+#: persons (top=1000), each with 248 persisted face ids (~9.7 KB), a 128-character name and
+#: 16,384 characters of userData: about 26 MB as plain ASCII, and about 109 MB if every
+#: character of userData and name needs a six-byte \uXXXX escape. 128 MiB covers that with
+#: room to spare; pages of large-face-list faces (1,000 x 1 KB userData, at most ~6.2 MB)
+#: and detect (100 faces with landmarks and attributes, well under 1 MB) are far smaller.
+DEFAULT_MAX_RESPONSE_BYTES = 128 * 1024 * 1024
+# An error body is read only for its code and message; real ones are well under 1 KB.
+_ERROR_BODY_LIMIT = 64 * 1024
+# Secrets shorter than this are not searched for in messages (they would mangle text).
+_MIN_REDACTED_SECRET = 8
+_REDACTED = "<redacted>"
+#: The content codings facekit decodes itself (see `_read_body`).
+_ACCEPT_ENCODING = "gzip, deflate"
 
 
 class CallOptions(TypedDict, total=False):
@@ -79,8 +117,10 @@ class RawResponse:
     method: str
     url: str
     status: int
-    headers: Mapping[str, str]
-    body: bytes
+    # Left out of the repr: a body can be megabytes, and error reporters render the reprs
+    # of a traceback's locals.
+    headers: Mapping[str, str] = attrs.field(repr=False)
+    body: bytes = attrs.field(repr=lambda body: f"<{len(body)} bytes>")
     request_id: str | None
     client_request_id: str
     attempts: int
@@ -91,11 +131,14 @@ class RawResponse:
         try:
             return json_module.loads(self.body.decode("utf-8")) if self.body.strip() else None
         except (UnicodeDecodeError, ValueError):
-            raise FaceResponseError(
-                f"{self.method} {yarl.URL(self.url).path} answered a body that is not JSON",
-                status=self.status,
-                request_id=self.request_id,
-            ) from None
+            problem = "is not JSON"
+        except RecursionError:
+            problem = "is JSON nested too deeply to decode"
+        raise FaceResponseError(
+            f"{self.method} {yarl.URL(self.url).path} answered a body that {problem}",
+            status=self.status,
+            request_id=self.request_id,
+        )
 
 
 _captured: contextvars.ContextVar[list[RawResponse] | None] = contextvars.ContextVar(
@@ -118,7 +161,10 @@ def normalize_endpoint(endpoint: str, *, allow_insecure_http: bool) -> yarl.URL:
     """Check and normalize a resource endpoint (https unless loopback or opted in)."""
     if not isinstance(endpoint, str) or not endpoint.strip():
         raise FaceValidationError("endpoint", "must be a non-empty URL")
-    url = yarl.URL(endpoint.strip())
+    try:
+        url = yarl.URL(endpoint.strip())
+    except ValueError as exc:
+        raise FaceValidationError("endpoint", f"is not a valid URL: {exc}") from None
     if url.scheme not in ("https", "http") or not url.host:
         raise FaceValidationError(
             "endpoint",
@@ -139,14 +185,62 @@ def normalize_endpoint(endpoint: str, *, allow_insecure_http: bool) -> yarl.URL:
     return url.with_path(url.path.rstrip("/"))
 
 
-def check_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """Extra headers from the caller; the credential and host headers are facekit's own."""
-    for name in headers:
-        if name.lower() in _PROTECTED_HEADERS:
+def check_headers(headers: Any) -> dict[str, str]:
+    """Extra headers from the caller, checked: valid names and values, none of facekit's own.
+
+    The credential, host and framing headers cannot be set this way, however spelt; a
+    name that is not an HTTP token or a value with CR, LF or another control character is
+    refused (it could add or split headers). Values are never quoted in the error: a
+    caller's header may carry a secret of its own.
+    """
+    if not isinstance(headers, Mapping):
+        raise FaceValidationError("headers", "must be a mapping of header names to values")
+    checked: dict[str, str] = {}
+    for name, value in headers.items():
+        if not isinstance(name, str):
+            raise FaceValidationError("headers", f"header names must be str, got {_kind(name)}")
+        if name.strip().lower() in _PROTECTED_HEADERS:
             raise FaceValidationError(
-                "headers", f"{name} is set by facekit from the credential and endpoint"
+                "headers", f"{name.strip()} is set by facekit from the credential and endpoint"
             )
-    return dict(headers)
+        if not _HEADER_NAME.fullmatch(name):
+            raise FaceValidationError("headers", f"{_short(name)} is not a valid header name")
+        if not isinstance(value, str):
+            raise FaceValidationError("headers", f"the value of {name} must be str")
+        if _HEADER_VALUE_FORBIDDEN.search(value):
+            raise FaceValidationError(
+                "headers", f"the value of {name} contains CR, LF or another control character"
+            )
+        checked[name] = value
+    return checked
+
+
+def check_seconds(parameter: str, value: Any) -> float:
+    """A timeout in seconds: a finite number above zero."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise FaceValidationError(parameter, "must be a positive, finite number of seconds")
+    return float(value)
+
+
+def check_max_response_bytes(value: Any) -> int:
+    """The reply-size cap: an integer of at least 1 KiB."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1024:
+        raise FaceValidationError("max_response_bytes", "must be an integer >= 1024")
+    return value
+
+
+def _kind(value: Any) -> str:
+    return type(value).__name__
+
+
+def _short(value: str) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def normalize_api_path(api_path: str) -> str:
@@ -175,6 +269,7 @@ class SessionConfig:
     connect_timeout: float
     headers: Mapping[str, str]
     max_connections: int
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
 
 class _Transport:
@@ -224,7 +319,7 @@ class FaceSession:
         elif isinstance(credential, TokenCredential):
             self._tokens = token_cache or BearerTokenCache(credential)
         else:
-            raise TypeError("credential must be a KeyCredential or a TokenCredential")
+            raise CredentialTypeError("credential", "must be a KeyCredential or a TokenCredential")
         self._rand = rand or random.random
         self.base_url = config.endpoint.with_path(
             config.endpoint.path.rstrip("/") + config.api_path
@@ -264,12 +359,20 @@ class FaceSession:
         A relative location ("/operations/{id}") means a path under the API base path,
         as the Face service uses it.
         """
-        target = yarl.URL(location)
+        shown = _short(self._redact(str(location)))
+        unusable = FaceResponseError(f"unusable Operation-Location {shown}")
+        try:
+            target = yarl.URL(location)
+        except (TypeError, ValueError):
+            # yarl refuses e.g. a backslash in the authority or an unclosed IPv6 bracket.
+            raise unusable from None
         if not target.is_absolute():
-            relative = target.path.lstrip("/")
-            if not relative or ".." in relative.split("/"):
-                raise FaceResponseError(f"unusable Operation-Location {location!r}")
-            return self.url_for(relative.split("/")).with_query(target.query)
+            segments = target.path.lstrip("/").split("/")
+            if any(segment in ("", ".", "..") for segment in segments):
+                raise unusable
+            return self.url_for(segments).with_query(target.query)
+        if not target.host:
+            raise unusable
         if not self.same_origin(target):
             raise FaceResponseError(
                 f"Operation-Location points to {target.host}, not the configured endpoint "
@@ -342,17 +445,20 @@ class FaceSession:
         return self.parse(response, result)
 
     def parse(self, response: RawResponse, result: type[T]) -> T:
+        """The reply's JSON as `result`; FaceResponseError if it does not fit."""
         data = response.json()
         try:
             return structure(data, result)
-        except (cattrs.BaseValidationError, ValueError, TypeError) as exc:
+        except (cattrs.BaseValidationError, ValueError, TypeError, RecursionError) as exc:
             details = "; ".join(_validation_messages(exc))
-            raise FaceResponseError(
-                f"{response.method} {yarl.URL(response.url).path} answered a body that does "
-                f"not match {_type_name(result)}: {details}",
-                status=response.status,
-                request_id=response.request_id,
-            ) from None
+        # Raised outside the handler: the converter's frames hold the whole reply.
+        del data
+        raise FaceResponseError(
+            f"{response.method} {yarl.URL(response.url).path} answered a body that does "
+            f"not match {_type_name(result)}: {self._redact(details)[:1000]}",
+            status=response.status,
+            request_id=response.request_id,
+        )
 
     async def send(
         self,
@@ -365,15 +471,23 @@ class FaceSession:
         idempotent: bool,
         options: CallOptions | None = None,
     ) -> RawResponse:
-        """Send with rate limiting and retries; return the 2xx reply or raise FaceError."""
+        """Send with rate limiting and retries; return the 2xx reply or raise FaceError.
+
+        Every error is raised from this frame with no chained cause: aiohttp's exceptions
+        carry the request headers (and so the key), and the credential headers live only
+        in the frames of `_attempt` and below, which no raised error's traceback includes.
+        """
         if not self.same_origin(url):
             raise FaceValidationError("url", "facekit sends credentials only to its endpoint")
-        options = options or {}
+        if options is None:
+            options = {}
+        if not isinstance(options, Mapping):
+            raise FaceValidationError("options", "must be a mapping of per-call options")
         unknown = set(options) - _CALL_OPTIONS
         if unknown:
             # Typed callers cannot get here; untyped ones must not see an option ignored.
             raise FaceValidationError(
-                ", ".join(sorted(unknown)),
+                ", ".join(sorted(map(str, unknown))),
                 f"unknown option; per-call options are {', '.join(sorted(_CALL_OPTIONS))}",
             )
         policy = self.config.retry
@@ -382,14 +496,12 @@ class FaceSession:
             if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
                 raise FaceValidationError("max_retries", "must be an integer >= 0")
             policy = attrs.evolve(policy, max_retries=retries)
-        if "timeout" in options:
-            seconds = options["timeout"]
-            if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds <= 0:
-                raise FaceValidationError("timeout", "must be a positive number of seconds")
-        timeout = aiohttp.ClientTimeout(
-            total=options.get("timeout", self.config.timeout),
-            sock_connect=self.config.connect_timeout,
+        total = (
+            check_seconds("timeout", options["timeout"])
+            if "timeout" in options
+            else self.config.timeout
         )
+        timeout = aiohttp.ClientTimeout(total=total, sock_connect=self.config.connect_timeout)
         client_request_id = str(uuid.uuid4())
         headers = self._base_headers(options.get("headers"), client_request_id)
         query = _query(params)
@@ -400,57 +512,73 @@ class FaceSession:
         while True:
             attempt += 1
             await self.rate_limiter.acquire()
-            request_headers = dict(headers)
-            request_headers.update(await self._auth_headers())
             attempt_start = time.monotonic()
-            try:
-                status, reply_headers, reply_body = await self._attempt(
-                    method, url, query, body, upload, request_headers, timeout
-                )
-            except _AttemptFailed as failed:
+            outcome = await self._attempt(method, url, query, body, upload, headers, timeout)
+            if isinstance(outcome, _Failure):
                 if upload is not None and upload.error is not None:
-                    raise upload.error from None
-                retry = _retry.should_retry(failure=failed.kind, idempotent=idempotent) and (
-                    upload is None or upload.can_send
-                )
-                delay = _retry.retry_delay(attempt, policy, None, self._rand) if retry else None
+                    # The image broke a limit mid-stream: the caller's mistake, not the
+                    # network's. Raised afresh, without the writer task's frames.
+                    raise upload.error.with_traceback(None)
                 self._log_attempt(
                     method,
                     url,
-                    f"failed ({failed.reason})",
+                    f"failed ({outcome.reason})",
                     attempt_start,
                     attempt,
                     client_request_id,
                     None,
                 )
+                retry = (
+                    outcome.kind is not None
+                    and _retry.should_retry(failure=outcome.kind, idempotent=idempotent)
+                    and (upload is None or upload.can_send)
+                )
+                delay = _retry.retry_delay(attempt, policy, None, self._rand) if retry else None
                 if delay is not None:
-                    self._log_retry(method, url, attempt, delay, failed.reason)
+                    self._log_retry(method, url, attempt, delay, outcome.reason)
                     await asyncio.sleep(delay)
                     continue
-                raise failed.to_error(
+                raise outcome.to_error(
                     method,
                     url,
-                    possibly_applied=failed.kind is _retry.TransportFailure.AMBIGUOUS
+                    possibly_applied=outcome.kind is _retry.TransportFailure.AMBIGUOUS
                     and not idempotent,
                     client_request_id=client_request_id,
-                ) from failed.__cause__
+                )
 
-            request_id = _request_id(reply_headers)
+            # A reply quoting the credential back (a debugging proxy, a hostile server) must
+            # not carry it into request ids, error codes or captured headers.
+            outcome = self._redact_reply(outcome)
+            request_id = _request_id(outcome.headers)
             self._log_attempt(
-                method, url, str(status), attempt_start, attempt, client_request_id, request_id
+                method,
+                url,
+                str(outcome.status),
+                attempt_start,
+                attempt,
+                client_request_id,
+                request_id,
             )
+            status = outcome.status
             response = RawResponse(
                 method=method,
                 url=str(url),
                 status=status,
-                headers=reply_headers,
-                body=reply_body,
+                headers=outcome.headers,
+                body=outcome.body,
                 request_id=request_id,
                 client_request_id=client_request_id,
                 attempts=attempt,
                 elapsed=time.monotonic() - started,
             )
             if 200 <= status < 300:
+                if outcome.oversized:
+                    raise FaceResponseError(
+                        f"{method} {url.path} answered more than {self.config.max_response_bytes}"
+                        " bytes (max_response_bytes); the rest was not read",
+                        status=status,
+                        request_id=request_id,
+                    )
                 self._capture(response)
                 return response
             if 300 <= status < 400:
@@ -463,16 +591,15 @@ class FaceSession:
 
             error = error_from_response(
                 status,
-                reply_headers,
-                reply_body,
+                outcome.headers,
+                outcome.body,
                 request_id=request_id,
                 client_request_id=client_request_id,
                 possibly_applied=(not idempotent and _retry.is_ambiguous(status=status)),
             )
             retry_after = getattr(error, "retry_after", None)
             if status == 429:
-                pause = retry_after if retry_after is not None else _DEFAULT_429_PAUSE
-                self.rate_limiter.pause(min(pause, policy.max_retry_after))
+                self.rate_limiter.pause(_retry.gate_pause(retry_after, policy))
             if status == 401 and self._tokens is not None and not refreshed_token:
                 # A token can be revoked before its expiry: fetch a new one once.
                 refreshed_token = True
@@ -499,10 +626,14 @@ class FaceSession:
         query: list[tuple[str, str]],
         body: Any,
         upload: ImageUpload | None,
-        headers: dict[str, str],
+        base_headers: Mapping[str, str],
         timeout: aiohttp.ClientTimeout,  # noqa: ASYNC109 - aiohttp's per-request timeout
-    ) -> tuple[int, Mapping[str, str], bytes]:
+    ) -> _Reply | _Failure:
+        """One request; failures are returned as values, never raised, so that no
+        exception holding aiohttp's request (and its headers) travels further up."""
         kwargs: dict[str, Any] = {}
+        headers = _SecretHeaders(base_headers)
+        headers.update(await self._auth_headers())
         stream = upload.chunks() if upload is not None else None
         if upload is not None:
             headers["Content-Type"] = "application/octet-stream"
@@ -524,56 +655,132 @@ class FaceSession:
         method: str,
         url: yarl.URL,
         query: list[tuple[str, str]],
-        headers: dict[str, str],
+        headers: _SecretHeaders,
         timeout: aiohttp.ClientTimeout,  # noqa: ASYNC109 - aiohttp's per-request timeout
         kwargs: dict[str, Any],
-    ) -> tuple[int, Mapping[str, str], bytes]:
+    ) -> _Reply | _Failure:
         session = self._transport.get()
         try:
-            async with session.request(
+            # Not `async with`: its exit, like `reply.read()`, awaits aiohttp's body-writer
+            # task, which aiohttp cancels itself once the reply is complete. A cancellation
+            # of this task arriving during that await surfaces as the writer's own
+            # CancelledError, which anyio's cancel scopes do not recognise as theirs and so
+            # let escape. Releasing synchronously never awaits the writer.
+            reply = await session.request(
                 method,
                 url,
                 params=query,
                 headers=headers,
                 timeout=timeout,
                 allow_redirects=False,
+                auto_decompress=False,
                 **kwargs,
-            ) as reply:
-                data = await reply.read()
-                return reply.status, _plain_headers(reply.headers), data
+            )
+            complete = False
+            try:
+                limit = self.config.max_response_bytes
+                if not 200 <= reply.status < 300:
+                    limit = min(limit, _ERROR_BODY_LIMIT)
+                try:
+                    body, complete = await _read_body(reply, limit)
+                except _Undecodable:
+                    if 200 <= reply.status < 300:
+                        raise
+                    # An error reply is told by its status; its body is not needed.
+                    body = b""
+                return _Reply(reply.status, _plain_headers(reply.headers), body, not complete)
+            finally:
+                if complete:
+                    reply.release()
+                else:
+                    # Unread bytes remain (an early exit, a cap, an error): the connection
+                    # cannot be reused.
+                    reply.close()
         except aiohttp.ClientConnectorCertificateError as exc:
-            raise FaceConnectionError(f"TLS certificate of {url.host} refused: {exc}") from None
-        except aiohttp.ConnectionTimeoutError as exc:
-            raise _AttemptFailed(
-                _retry.TransportFailure.NOT_SENT, "connect timeout", exc, timed_out=True
-            ) from exc
+            return _Failure(None, self._describe(f"TLS certificate of {url.host} refused", exc))
+        except aiohttp.ConnectionTimeoutError:
+            return _Failure(_retry.TransportFailure.NOT_SENT, "connect timeout", timed_out=True)
         except aiohttp.ClientConnectorError as exc:
-            raise _AttemptFailed(
-                _retry.TransportFailure.NOT_SENT, f"cannot connect to {url.host}", exc
-            ) from exc
-        except TimeoutError as exc:
-            raise _AttemptFailed(
-                _retry.TransportFailure.AMBIGUOUS, "timed out", exc, timed_out=True
-            ) from exc
+            reason = self._describe(f"cannot connect to {url.host}", exc)
+            return _Failure(_retry.TransportFailure.NOT_SENT, reason)
+        except TimeoutError:
+            return _Failure(_retry.TransportFailure.AMBIGUOUS, "timed out", timed_out=True)
+        except _Undecodable as exc:
+            # The same reply again would fail the same way: no retry.
+            return _Failure(None, f"unusable reply: {exc}", unusable_reply=True)
         except (aiohttp.ClientError, OSError) as exc:
-            raise _AttemptFailed(
-                _retry.TransportFailure.AMBIGUOUS, f"connection broke: {type(exc).__name__}", exc
-            ) from exc
+            return _Failure(
+                _retry.TransportFailure.AMBIGUOUS, self._describe("connection broke", exc)
+            )
+        except Exception as exc:
+            # Whatever else aiohttp raises on a reply it cannot handle is still a broken
+            # exchange for the caller, not a crash.
+            return _Failure(
+                _retry.TransportFailure.AMBIGUOUS, self._describe("the request failed", exc)
+            )
+
+    def _describe(self, what: str, exc: BaseException) -> str:
+        """`what: Type: text` for an error message, with any secret cut out.
+
+        Only str() is used: the repr of aiohttp's errors includes the request headers.
+        A hostile reply can be echoed into the text (a status line made of the request),
+        so the current key or token is removed from it as well.
+        """
+        # Redacted before it is cut short: a cut through the secret would leave half of it.
+        text = self._redact(str(exc)).replace("\n", " ").strip()
+        detail = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+        if len(detail) > 300:
+            detail = detail[:297] + "..."
+        return f"{what}: {detail}"
+
+    def _secrets(self) -> list[str]:
+        if self._tokens is not None:
+            token = self._tokens.cached()
+            secrets = [token] if token else []
+        else:
+            assert isinstance(self.credential, KeyCredential)
+            secrets = [self.credential.key]
+        return [secret for secret in secrets if len(secret) >= _MIN_REDACTED_SECRET]
+
+    def _redact(self, text: str) -> str:
+        for secret in self._secrets():
+            text = text.replace(secret, _REDACTED)
+        return text
+
+    def _redact_reply(self, reply: _Reply) -> _Reply:
+        secrets = self._secrets()
+        headers_quote = any(s in value for s in secrets for value in reply.headers.values())
+        body_quotes = any(s.encode() in reply.body for s in secrets)
+        if not (headers_quote or body_quotes):
+            return reply
+        headers: Mapping[str, str] = reply.headers
+        if headers_quote:
+            headers = _plain_headers(
+                CIMultiDict((name, self._redact(value)) for name, value in reply.headers.items())
+            )
+        body = reply.body
+        for secret in secrets:
+            body = body.replace(secret.encode(), _REDACTED.encode())
+        return attrs.evolve(reply, headers=headers, body=body)
 
     def _base_headers(
         self, extra: Mapping[str, str] | None, client_request_id: str
     ) -> dict[str, str]:
-        headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        headers = {
+            "User-Agent": USER_AGENT,
+            "Accept": "application/json",
+            "Accept-Encoding": _ACCEPT_ENCODING,
+        }
         headers.update(self.config.headers)
-        headers.update(check_headers(extra or {}))
+        headers.update(check_headers({} if extra is None else extra))
         headers.setdefault(CLIENT_REQUEST_ID, client_request_id)
         return headers
 
-    async def _auth_headers(self) -> dict[str, str]:
+    async def _auth_headers(self) -> _SecretHeaders:
         if self._tokens is not None:
-            return {"Authorization": f"Bearer {await self._tokens.token()}"}
+            return _SecretHeaders(Authorization=f"Bearer {await self._tokens.token()}")
         assert isinstance(self.credential, KeyCredential)
-        return {KEY_HEADER: self.credential.key}
+        return _SecretHeaders({KEY_HEADER: self.credential.key})
 
     def _capture(self, response: RawResponse) -> None:
         bucket = _captured.get()
@@ -618,30 +825,120 @@ class FaceSession:
         return f"FaceSession(base_url={str(self.base_url)!r})"
 
 
-class _AttemptFailed(Exception):
-    def __init__(
-        self,
-        kind: _retry.TransportFailure,
-        reason: str,
-        cause: BaseException,
-        *,
-        timed_out: bool = False,
-    ) -> None:
-        super().__init__(reason)
-        self.kind = kind
-        self.reason = reason
-        self.timed_out = timed_out
-        self.__cause__ = cause
+class _SecretHeaders(dict[str, str]):
+    """Request headers carrying a credential: a dict (as aiohttp wants) whose repr hides
+    every value, so that a frame's rendered locals never show the key or token."""
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} request headers: {', '.join(self)}>"
+
+
+@attrs.frozen
+class _Reply:
+    status: int
+    headers: Mapping[str, str] = attrs.field(repr=False)
+    body: bytes = attrs.field(repr=lambda body: f"<{len(body)} bytes>")
+    #: More than the size cap arrived; `body` holds the first bytes only.
+    oversized: bool
+
+
+@attrs.frozen
+class _Failure:
+    """An attempt that got no HTTP reply; `reason` is safe to show (no secret in it)."""
+
+    #: None: not worth retrying (a refused certificate, an undecodable body).
+    kind: _retry.TransportFailure | None
+    reason: str
+    timed_out: bool = False
+    #: The reply arrived but cannot be used: a FaceResponseError, not a connection error.
+    unusable_reply: bool = False
 
     def to_error(
         self, method: str, url: yarl.URL, *, possibly_applied: bool, client_request_id: str
     ) -> FaceError:
+        if self.unusable_reply:
+            return FaceResponseError(f"{method} {url.path}: {self.reason}")
         error = FaceTimeoutError if self.timed_out else FaceConnectionError
         return error(
             f"{method} {url.path}: {self.reason}",
             possibly_applied=possibly_applied,
             client_request_id=client_request_id,
         )
+
+
+class _Undecodable(Exception):
+    """A reply body in a content coding facekit cannot (or will not) decode."""
+
+
+class _Inflater:
+    """Decodes a gzip or deflate body piece by piece, never producing more than asked."""
+
+    def __init__(self, encoding: str) -> None:
+        self._encoding = encoding
+        # 47 = 32 + 15: a zlib or a gzip header, detected; deflate bodies are often raw.
+        self._zlib = zlib.decompressobj(47)
+        self._started = False
+
+    def feed(self, data: bytes, most: int) -> bytes:
+        try:
+            out = self._zlib.decompress(data, most)
+        except zlib.error:
+            if self._started or self._encoding != "deflate":
+                raise _Undecodable(f"the {self._encoding} body is corrupt") from None
+            self._zlib = zlib.decompressobj(-15)
+            try:
+                out = self._zlib.decompress(data, most)
+            except zlib.error:
+                raise _Undecodable("the deflate body is corrupt") from None
+        self._started = True
+        return out
+
+    def finish(self) -> bytes:
+        """Whatever the decoder still holds once the body has ended (usually nothing)."""
+        try:
+            return self._zlib.flush()
+        except zlib.error:
+            raise _Undecodable(f"the {self._encoding} body is corrupt") from None
+
+
+def _inflater(headers: Mapping[str, str]) -> _Inflater | None:
+    encoding = headers.get("Content-Encoding", "").strip().lower()
+    if encoding in ("", "identity"):
+        return None
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        return _Inflater("deflate" if encoding == "deflate" else "gzip")
+    raise _Undecodable(f"unsupported Content-Encoding {_short(encoding)}")
+
+
+async def _read_body(reply: aiohttp.ClientResponse, limit: int) -> tuple[bytes, bool]:
+    """Read and decode at most `limit` bytes; (body, complete). Nothing is read past it.
+
+    A declared Content-Length over the limit is refused before reading; otherwise bytes
+    are counted as they arrive, after decoding: a gzip body is inflated here, a piece at a
+    time and never past the limit, so a huge, endless or compressed-bomb body costs at
+    most about `limit` bytes of memory. (aiohttp's own decoding inflates whatever has
+    arrived before any check could stop it.)
+    """
+    declared = reply.content_length
+    if declared is not None and declared > limit:
+        return b"", False
+    inflater = _inflater(reply.headers)
+    buffer = io.BytesIO()
+    size = 0
+    while True:
+        data = await reply.content.readany()
+        if not data:
+            if inflater is None:
+                return buffer.getvalue(), True
+            data, inflater = inflater.finish(), None
+        elif inflater is not None:
+            # One byte more than the room left tells "over the limit" from "exactly at it".
+            data = inflater.feed(data, limit - size + 1)
+        size += len(data)
+        if size > limit:
+            buffer.write(data[: len(data) - (size - limit)])
+            return buffer.getvalue(), False
+        buffer.write(data)
 
 
 def _query(params: Mapping[str, Any] | None) -> list[tuple[str, str]]:

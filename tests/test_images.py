@@ -473,3 +473,44 @@ async def test_on_the_wire_an_oversized_stream_is_a_validation_error(
         await client.detect(seven_megabytes())
 
     assert caught.value.parameter == "image"
+
+
+async def test_on_the_wire_an_async_iterator_of_text_is_a_validation_error(
+    wire: tuple[Wire, FaceClient],
+) -> None:
+    _, client = wire
+
+    async def text() -> AsyncIterator[Any]:
+        yield b"\xff" * 2048
+        yield "not bytes"
+
+    # aiohttp's body writer turns whatever the stream raises into a connection error; the
+    # caller must still see its own mistake, not "may have taken effect".
+    with pytest.raises(FaceValidationError) as caught:
+        await client.detect(text())
+
+    assert caught.value.parameter == "image"
+    assert "may have taken effect" not in str(caught.value)
+
+
+async def test_a_progress_callback_that_is_not_callable_is_refused(
+    client: FaceClient, mocked: aioresponses
+) -> None:
+    with pytest.raises(FaceValidationError) as caught:
+        await client.detect(DATA, progress=5)  # type: ignore[arg-type]
+    assert caught.value.parameter == "progress"
+    assert mocked.requests == {}
+
+
+async def test_on_the_wire_a_failing_progress_callback_is_named_not_taken_for_the_network(
+    wire: tuple[Wire, FaceClient],
+) -> None:
+    _, client = wire
+
+    def progress(sent: int, total: int | None) -> None:
+        raise RuntimeError("progress bar closed")
+
+    with pytest.raises(FaceValidationError, match="progress bar closed") as caught:
+        await client.detect(DATA, progress=progress)
+
+    assert caught.value.parameter == "progress"

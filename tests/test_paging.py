@@ -10,7 +10,7 @@ import pytest
 import yarl
 from aioresponses import aioresponses
 
-from facekit import AsyncPager, FaceClient
+from facekit import AsyncPager, FaceClient, FaceResponseError
 from facekit.paging import SERVICE_PAGE_SIZE
 
 from .conftest import BASE
@@ -396,3 +396,64 @@ async def test_per_call_headers_are_sent_on_every_page(
         call.kwargs["headers"]["X-Trace"] for calls in mocked.requests.values() for call in calls
     ]
     assert sent == ["walk", "walk"]
+
+
+# -- a server whose cursor never advances -------------------------------------------------
+
+
+class IgnoresStart(FakeList):
+    """A list server that answers every page from the beginning."""
+
+    async def fetch(self, start: str | None, top: int | None) -> list[str]:
+        self.calls.append((start, top))
+        return self.items[: top or SERVICE_PAGE_SIZE]
+
+
+@pytest.mark.parametrize(
+    ("server", "make_key"),
+    [
+        pytest.param(IgnoresStart(10), lambda item: item, id="start ignored"),
+        pytest.param(FakeList(10), lambda item: "", id="empty id"),
+        pytest.param(FakeList(10), lambda item: "id000", id="id that does not move"),
+        pytest.param(FakeList(10), lambda item: None, id="no id"),
+    ],
+)
+async def test_a_cursor_that_does_not_advance_is_a_response_error(
+    server: FakeList, make_key: Callable[[str], Any]
+) -> None:
+    pager = AsyncPager(server.fetch, make_key, top=2)
+    seen: list[str] = []
+
+    async def walk() -> None:
+        async for item in pager:
+            seen.append(item)
+
+    with pytest.raises(FaceResponseError, match="cursor did not advance"):
+        await walk()
+
+    # At most one page more than the walk needed, and nothing yielded twice.
+    assert len(server.calls) <= 2
+    assert len(seen) == len(set(seen))
+
+
+async def test_collect_on_a_server_that_ignores_start_ends_with_an_error() -> None:
+    server = IgnoresStart(1000)
+    with pytest.raises(FaceResponseError, match="cursor did not advance"):
+        await AsyncPager(server.fetch, lambda item: item).collect()
+    assert len(server.calls) == 2
+
+
+async def test_a_list_operation_that_ignores_start_stops_at_the_second_page(
+    client: FaceClient, mocked: aioresponses
+) -> None:
+    same = [{"personId": _uuid(i)} for i in range(2)]
+    mocked.get(
+        re.compile(re.escape(f"{BASE}/persongroups/family/persons") + r".*"),
+        payload=same,
+        repeat=True,
+    )
+
+    with pytest.raises(FaceResponseError, match="cursor did not advance"):
+        await client.person_groups.persons.list("family", top=2).collect()
+
+    assert len(_requests(mocked)) == 2

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import json
 import subprocess
 import sys
 import textwrap
 from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
 
 import pytest
 from aioresponses import aioresponses
@@ -18,6 +21,7 @@ from facekit import (
     FaceError,
     FaceResponseError,
     FaceTimeoutError,
+    FaceValidationError,
     KeyCredential,
     OperationFailedError,
     PollingPolicy,
@@ -26,7 +30,7 @@ from facekit import (
     TrainingFailedError,
 )
 from facekit.emulator import EmulatorSettings, FaceEmulator, SnapshotStore, synthetic_face
-from facekit.polling import OperationPoller, decode_token
+from facekit.polling import UNKNOWN_STATUS_POLLS, OperationPoller, TrainingPoller, decode_token
 
 from .conftest import BASE, ENDPOINT, KEY
 
@@ -377,3 +381,198 @@ async def test_a_token_resumes_in_another_process(face: FaceClient, emulator: Fa
     out, err = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 0, err.decode()
     assert "RESULT succeeded" in out.decode()
+
+
+# -- statuses facekit does not know, Retry-After: 0, tokens from elsewhere ----------------------
+
+
+def _operation(status: str) -> dict[str, Any]:
+    return {"status": status, "createdTime": "2018-12-25T11:41:02Z"}
+
+
+@pytest.fixture
+async def fast_client() -> AsyncIterator[FaceClient]:
+    async with FaceClient(
+        ENDPOINT,
+        KeyCredential(KEY),
+        rate_limiter=RateLimiter(10_000, burst=10_000),
+        retry_policy=RetryPolicy(max_retries=1, backoff_base=0.001, backoff_max=0.002),
+    ) as client:
+        yield client
+
+
+def _polls(mocked: aioresponses) -> int:
+    return sum(len(calls) for (method, _), calls in mocked.requests.items() if method == "GET")
+
+
+@pytest.mark.parametrize("word", ["cancelled", "Canceled"])
+async def test_a_cancelled_operation_ends_the_poller_at_once(
+    fast_client: FaceClient, mocked: aioresponses, word: str
+) -> None:
+    mocked.get(BASE + OPERATION, payload=_operation(word), repeat=True)
+    poller = OperationPoller(fast_client._session, OPERATION, purpose="take", policy=QUICK)
+
+    with pytest.raises(OperationFailedError, match=word.lower()):
+        await poller.result(timeout=5)
+
+    assert poller.done()
+    assert _polls(mocked) == 1
+
+
+async def test_a_cancelled_training_raises_training_failed(
+    fast_client: FaceClient, mocked: aioresponses
+) -> None:
+    url = f"{BASE}/largepersongroups/fam/training"
+    mocked.get(url, payload={"status": "cancelled", "createdDateTime": "2020-01-01T00:00:00Z"})
+    poller = TrainingPoller(fast_client._session, "largepersongroups", "fam", queued_at=None)
+
+    with pytest.raises(TrainingFailedError, match="cancelled"):
+        await poller.result(timeout=5)
+
+
+async def test_an_unknown_status_ends_the_poller_after_a_bounded_number_of_polls(
+    fast_client: FaceClient, mocked: aioresponses
+) -> None:
+    mocked.get(BASE + OPERATION, payload=_operation("paused"), repeat=True)
+    poller = OperationPoller(fast_client._session, OPERATION, purpose="take", policy=QUICK)
+
+    with pytest.raises(FaceResponseError, match="'paused'"):
+        await poller.result(timeout=10)
+
+    assert _polls(mocked) == UNKNOWN_STATUS_POLLS
+    assert not poller.done()
+
+
+async def test_an_unknown_status_in_passing_does_not_end_the_poller(
+    fast_client: FaceClient, mocked: aioresponses
+) -> None:
+    for _ in range(UNKNOWN_STATUS_POLLS - 1):
+        mocked.get(BASE + OPERATION, payload=_operation("queued"))
+    mocked.get(BASE + OPERATION, payload=_operation("running"))
+    for _ in range(UNKNOWN_STATUS_POLLS - 1):
+        mocked.get(BASE + OPERATION, payload=_operation("queued"))
+    mocked.get(BASE + OPERATION, payload=DONE)
+    poller = OperationPoller(fast_client._session, OPERATION, purpose="take", policy=QUICK)
+
+    assert await poller.result(timeout=10) == "e58b3f08-1e8b-4165-81df-aa9858f233dc"
+
+
+def test_retry_after_zero_is_floored_at_the_initial_interval() -> None:
+    policy = PollingPolicy(initial=0.5, maximum=30.0)
+    assert policy.delay(0, 0.0, lambda: 0.5) == 0.5
+    assert policy.delay(3, 0.2, lambda: 0.5) == 0.5
+    assert policy.delay(3, 7.0, lambda: 0.5) == 7.0
+    assert policy.delay(3, 100.0, lambda: 0.5) == 30.0
+
+
+async def test_retry_after_zero_does_not_make_the_poller_spin(
+    fast_client: FaceClient, mocked: aioresponses
+) -> None:
+    mocked.get(
+        BASE + OPERATION, payload=_operation("running"), headers={"Retry-After": "0"}, repeat=True
+    )
+    policy = PollingPolicy(initial=0.05, maximum=1.0, jitter=0.0)
+    poller = OperationPoller(fast_client._session, OPERATION, purpose="take", policy=policy)
+
+    with pytest.raises(FaceTimeoutError, match=r"did not finish within 0\.5 s"):
+        await poller.result(timeout=0.5)
+
+    # 0.5 s at one poll per 0.05 s at most; with no floor it was hundreds.
+    assert _polls(mocked) <= 0.5 / 0.05 + 1
+
+
+async def test_a_request_timeout_while_polling_is_not_taken_for_the_pollers_own(
+    fast_client: FaceClient, mocked: aioresponses
+) -> None:
+    mocked.get(BASE + OPERATION, exception=TimeoutError(), repeat=True)
+    poller = OperationPoller(fast_client._session, OPERATION, purpose="take", policy=QUICK)
+
+    with pytest.raises(FaceTimeoutError) as caught:
+        await poller.result(timeout=30)
+
+    assert "did not finish within" not in str(caught.value)
+    assert "timed out" in str(caught.value)
+
+
+@pytest.mark.parametrize("seconds", [float("nan"), -1, "5", True])
+async def test_a_bad_result_timeout_is_a_validation_error(
+    fast_client: FaceClient, mocked: aioresponses, seconds: Any
+) -> None:
+    poller = OperationPoller(fast_client._session, OPERATION, purpose="take", policy=QUICK)
+    with pytest.raises(FaceValidationError):
+        await poller.result(timeout=seconds)
+    assert mocked.requests == {}
+
+
+def _token(fields: dict[str, Any]) -> str:
+    data = {"v": 1, "endpoint": BASE, **fields}
+    payload = base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+    return f"facekit-poller:1:{payload}"
+
+
+TRAINING = {"kind": "training", "collection": "largepersongroups", "id": "fam"}
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        pytest.param(None, id="None"),
+        pytest.param(5, id="int"),
+        pytest.param(b"facekit-poller:1:e30", id="bytes"),
+        pytest.param("facekit-poller:\u0661:e30", id="non-ascii digit"),
+        pytest.param(_token({**TRAINING, "queued_at": "2024-01-01T00:00:00"}), id="naive time"),
+        pytest.param(_token({**TRAINING, "queued_at": 5}), id="int time"),
+        pytest.param(_token({**TRAINING, "collection": "facelists"}), id="untrainable"),
+        pytest.param(_token({**TRAINING, "id": ".."}), id="dot-dot id"),
+        pytest.param(_token({**TRAINING, "id": 7}), id="int id"),
+        pytest.param(_token({**TRAINING, "previous": {"status": 1}}), id="bad previous"),
+        pytest.param(_token({"kind": "operation", "purpose": "take"}), id="no location"),
+        pytest.param(
+            _token({"kind": "operation", "location": "http://h:p\\@h2/x", "purpose": "take"}),
+            id="malformed location",
+        ),
+        pytest.param(
+            _token({"kind": "operation", "location": OPERATION, "purpose": "steal"}),
+            id="unknown purpose",
+        ),
+        pytest.param(
+            "facekit-poller:1:" + base64.urlsafe_b64encode(b"[" * 100_000).decode(),
+            id="deeply nested",
+        ),
+        pytest.param(_token({**TRAINING, "endpoint": 5}), id="int endpoint"),
+    ],
+)
+async def test_a_damaged_or_foreign_token_is_a_validation_error_before_any_request(
+    fast_client: FaceClient, mocked: aioresponses, token: Any
+) -> None:
+    with pytest.raises(FaceValidationError) as caught:
+        fast_client.resume_poller(token)
+    assert caught.value.parameter == "token"
+    assert mocked.requests == {}
+
+
+async def test_a_poller_cannot_be_built_with_a_naive_queued_at(fast_client: FaceClient) -> None:
+    with pytest.raises(FaceValidationError, match="queued_at"):
+        TrainingPoller(
+            fast_client._session, "largepersongroups", "fam", queued_at=datetime(2024, 1, 1)
+        )
+
+
+@pytest.mark.parametrize(
+    ("queued", "created"),
+    [
+        pytest.param("0001-01-01T00:00:00+00:00", "0001-01-01T00:00:00Z", id="year 1"),
+        pytest.param("9999-12-31T23:59:59+00:00", "9999-12-31T23:59:59Z", id="year 9999"),
+    ],
+)
+async def test_a_service_clock_at_the_ends_of_time_does_not_overflow(
+    fast_client: FaceClient, mocked: aioresponses, queued: str, created: str
+) -> None:
+    mocked.get(
+        f"{BASE}/largepersongroups/fam/training",
+        payload={"status": "succeeded", "createdDateTime": created},
+        repeat=True,
+    )
+    poller = fast_client.resume_poller(_token({**TRAINING, "queued_at": queued}), polling=QUICK)
+    status = await poller.result(timeout=5)
+    assert status.created_date_time.year == int(created[:4])

@@ -14,6 +14,7 @@ from facekit import RetryPolicy
 from facekit._retry import (
     TransportFailure,
     backoff_delay,
+    gate_pause,
     is_ambiguous,
     retry_after_seconds,
     retry_delay,
@@ -288,3 +289,36 @@ def test_retry_after_seconds(headers: dict[str, str], message: str | None, expec
         assert result is None
     else:
         assert result == pytest.approx(expected)
+
+
+# -- how long a 429 closes the limiter's gate ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "expected"),
+    [
+        pytest.param(None, 1.0, id="no hint: a short pause against a stampede"),
+        pytest.param(0.0, 0.0, id="zero"),
+        pytest.param(26.0, 26.0, id="a wait the policy accepts: everyone waits it"),
+        pytest.param(60.0, 60.0, id="exactly the cap"),
+        pytest.param(61.0, 1.0, id="beyond the cap: the call fails, the others are not held"),
+        pytest.param(1e305, 1.0, id="retry-after-ms 1e308"),
+        pytest.param(float("nan"), 1.0, id="nan"),
+        pytest.param(-5.0, 0.0, id="negative"),
+    ],
+)
+def test_gate_pause_follows_the_same_rule_as_the_retry(
+    retry_after: float | None, expected: float
+) -> None:
+    policy = RetryPolicy()
+    assert gate_pause(retry_after, policy) == expected
+    # Consistency: the gate is held for the full wait exactly when the call waits it too.
+    if retry_after is not None and retry_after == retry_after and retry_after > 1.0:
+        waits = retry_delay(1, policy, retry_after, lambda: 0.5) is not None
+        assert (gate_pause(retry_after, policy) == retry_after) is waits
+
+
+def test_gate_pause_never_exceeds_a_small_max_retry_after() -> None:
+    policy = RetryPolicy(max_retry_after=0.2)
+    assert gate_pause(None, policy) == 0.2
+    assert gate_pause(30.0, policy) == 0.2

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import traceback
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,9 +16,11 @@ from aiohttp.test_utils import TestServer
 from aioresponses import aioresponses
 
 from facekit import (
+    AccessToken,
     AuthenticationError,
     FaceClient,
     FaceConnectionError,
+    FaceError,
     FaceResponseError,
     FaceTimeoutError,
     FaceValidationError,
@@ -506,4 +509,187 @@ async def test_out_of_range_call_options_are_refused(
     with pytest.raises(FaceValidationError) as caught:
         await client.person_groups.get("family", **{option: value})  # type: ignore[arg-type]
     assert caught.value.parameter == option
+    assert mocked.requests == {}
+
+
+# -- caller mistakes are refused before anything is sent ----------------------------------------
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -1.0, 0, True, "5", None])
+async def test_a_per_call_timeout_must_be_a_finite_positive_number(
+    client: FaceClient, mocked: aioresponses, value: Any
+) -> None:
+    with pytest.raises(FaceValidationError) as caught:
+        await client.person_groups.get("family", timeout=value)
+    assert caught.value.parameter == "timeout"
+    assert mocked.requests == {}
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("timeout", float("nan")),
+        ("timeout", float("inf")),
+        ("connect_timeout", float("nan")),
+        ("connect_timeout", -2),
+        ("max_retries", -1),
+        ("max_retries", 2.5),
+        ("max_connections", "8"),
+        ("max_response_bytes", 10),
+        ("max_response_bytes", 2.0**30),
+        ("retry_policy", "fast"),
+        ("rate_limiter", 10),
+        ("headers", [("x-a", "1")]),
+    ],
+)
+def test_client_options_out_of_range_are_validation_errors(option: str, value: Any) -> None:
+    with pytest.raises(FaceValidationError) as caught:
+        FaceClient(ENDPOINT, KeyCredential(KEY), **{option: value})
+    assert caught.value.parameter == option
+
+
+@pytest.mark.parametrize(
+    "endpoint", ["http://[::1", "https://h:99999", "https://h:p\\@evil", 5, None, "ftp://x"]
+)
+def test_a_malformed_endpoint_is_a_validation_error(endpoint: Any) -> None:
+    with pytest.raises(FaceValidationError):
+        FaceClient(endpoint, KeyCredential(KEY))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "ocp-apim-subscription-key ",
+        " Ocp-Apim-Subscription-Key",
+        "OCP-APIM-SUBSCRIPTION-KEY",
+        "Authorization\t",
+        "HOST",
+        "Content-Length",
+        "transfer-encoding",
+        "Accept-Encoding",
+    ],
+)
+async def test_a_protected_header_is_refused_however_it_is_spelt(
+    client: FaceClient, mocked: aioresponses, name: str
+) -> None:
+    with pytest.raises(FaceValidationError, match="set by facekit"):
+        await client.person_groups.get("family", headers={name: "x"})
+    with pytest.raises(FaceValidationError, match="set by facekit"):
+        FaceClient(ENDPOINT, KeyCredential(KEY), headers={name: "x"})
+    assert mocked.requests == {}
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"x-trace": "a\r\nOcp-Apim-Subscription-Key: stolen"},
+        {"x-trace": "a\nb"},
+        {"x-trace": "a\0b"},
+        {"x-trace": "a\x7fb"},
+        {"x-trace\r\nx-other": "a"},
+        {"x trace": "a"},
+        {"x-trace:": "a"},
+        {"": "a"},
+        {"x-trace": 5},
+        {5: "a"},
+        {"x-trace": None},
+        {"x-trace": b"bytes"},
+    ],
+)
+async def test_a_header_that_could_split_the_request_is_refused(
+    client: FaceClient, mocked: aioresponses, headers: dict[Any, Any]
+) -> None:
+    with pytest.raises(FaceValidationError) as caught:
+        await client.person_groups.get("family", headers=headers)
+    assert caught.value.parameter == "headers"
+    assert "stolen" not in str(caught.value)
+    assert mocked.requests == {}
+
+
+async def test_a_header_value_with_a_tab_and_non_ascii_is_sent(
+    client: FaceClient, mocked: aioresponses
+) -> None:
+    mocked.get(GROUP_URL, payload=GROUP)
+    await client.person_groups.get("family", headers={"x-trace": "a\tb é"})
+    assert _sent(mocked)[0].kwargs["headers"]["x-trace"] == "a\tb é"
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://h:p\\@h2/face.jpg", "https://h:70000/x"])
+async def test_a_malformed_image_url_is_a_validation_error(
+    client: FaceClient, mocked: aioresponses, url: str
+) -> None:
+    with pytest.raises(FaceValidationError) as caught:
+        await client.detect(url)
+    assert caught.value.parameter == "image"
+    assert mocked.requests == {}
+
+
+@pytest.mark.parametrize("options", [["timeout"], "timeout", 5])
+async def test_options_that_are_not_a_mapping_are_refused(client: FaceClient, options: Any) -> None:
+    with pytest.raises(FaceValidationError):
+        await client._session.send(
+            "GET", client._session.url_for(["persongroups"]), idempotent=True, options=options
+        )
+
+
+# -- replies: size cap, secrets ------------------------------------------------------------------
+
+
+async def test_with_options_can_lower_the_reply_cap(
+    client: FaceClient, mocked: aioresponses
+) -> None:
+    mocked.get(GROUP_URL, payload={**GROUP, "userData": "u" * 4000}, repeat=True)
+    small = client.with_options(max_response_bytes=2048)
+    with pytest.raises(FaceResponseError, match="max_response_bytes"):
+        await small.person_groups.get("family")
+    assert (await client.person_groups.get("family")).name == "Family"
+
+
+async def test_a_raw_response_repr_shows_no_body_or_headers(
+    client: FaceClient, mocked: aioresponses
+) -> None:
+    mocked.get(GROUP_URL, payload=GROUP, headers={"x-secret-ish": "h" * 40})
+    with client.capture_responses() as responses:
+        await client.person_groups.get("family")
+    text = repr(responses[0])
+    assert "Family" not in text
+    assert "h" * 40 not in text
+    assert "bytes>" in text
+
+
+def test_an_access_token_repr_hides_the_token() -> None:
+    token = AccessToken("eyJ-secret-token", 123)
+    assert "eyJ-secret-token" not in repr(token)
+    assert token.token == "eyJ-secret-token"
+
+
+class _BadTokens:
+    def __init__(self, token: Any) -> None:
+        self.token = token
+
+    async def get_token(self, *scopes: str) -> Any:
+        return self.token
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        AccessToken("eyJ-secret-token", float("nan")),  # type: ignore[arg-type]
+        AccessToken("eyJ-secret-token", "soon"),  # type: ignore[arg-type]
+        AccessToken("", 4_102_444_800),
+        None,
+    ],
+)
+async def test_a_credential_giving_a_bad_token_is_a_face_error_without_the_token(
+    mocked: aioresponses, token: Any
+) -> None:
+    async with FaceClient(ENDPOINT, _BadTokens(token), retry_policy=FAST_RETRY) as face:
+        with pytest.raises(FaceError) as caught:
+            await face.person_groups.get("family")
+    rendered = "".join(
+        traceback.TracebackException(
+            type(caught.value), caught.value, caught.value.__traceback__, capture_locals=True
+        ).format()
+    )
+    assert "eyJ-secret-token" not in rendered
     assert mocked.requests == {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import secrets
 import threading
 import time
@@ -14,6 +15,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from .connections import ConnectionGuard, GuardedSite
 from .faces import synthetic_face
 from .faults import Fault, FaultPlan, RequestLog
 from .service import FaceService, TokenBucket
@@ -30,6 +32,11 @@ class FaceEmulator:
     speed and write serialization; `faults` and `log` let tests break things and see what
     arrived. Emulators in one process share snapshots (one "Azure instance") unless given
     their own `snapshot_store`. `in_thread()` runs it for synchronous code.
+
+    Bound beyond loopback (`host="0.0.0.0"`), the `/_emulator/*` control endpoints (reset,
+    faults, request log) require the key like the Face operations do; `protect_control`
+    forces either way. At most `max_connections` connections are served at a time, and one
+    that sends nothing for `idle_seconds` is closed.
     """
 
     def __init__(
@@ -43,16 +50,25 @@ class FaceEmulator:
         seed: int = 0,
         snapshot_store: SnapshotStore | None = None,
         clock: Callable[[], float] = time.time,
+        protect_control: bool | None = None,
+        max_connections: int = 512,
+        idle_seconds: float = 10.0,
     ) -> None:
         self.key = key or secrets.token_hex(16)
         self.host = host
         self.port = port
+        self.connections = ConnectionGuard(max_connections, idle_seconds)
         self.settings = settings or EmulatorSettings()
         self.account = Account(self.settings, clock=clock, snapshots=snapshot_store)
         self.faults = FaultPlan(seed)
         self.log = RequestLog()
         self.service = FaceService(
-            self.account, key=self.key, tokens=tokens, faults=self.faults, log=self.log
+            self.account,
+            key=self.key,
+            tokens=tokens,
+            faults=self.faults,
+            log=self.log,
+            protect_control=(not is_loopback(host)) if protect_control is None else protect_control,
         )
         self._runner: web.AppRunner | None = None
 
@@ -129,7 +145,7 @@ class FaceEmulator:
             return
         runner = web.AppRunner(self.service.app(), access_log=None, handle_signals=False)
         await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port)
+        site = GuardedSite(runner, self.host, self.port, self.connections)
         try:
             await site.start()
         except BaseException:
@@ -189,3 +205,13 @@ class FaceEmulator:
     def __repr__(self) -> str:
         where = f"{self.host}:{self.port}" if self._runner else "stopped"
         return f"FaceEmulator({where}, key=<redacted>)"
+
+
+def is_loopback(host: str) -> bool:
+    """Whether binding `host` keeps the emulator reachable from this machine only."""
+    if host.strip("[]").lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

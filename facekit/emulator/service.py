@@ -7,6 +7,7 @@ the client against it check one against the other.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 import math
 import time
@@ -87,7 +88,8 @@ class Call:
             raise ServiceError(415, "BadArgument", "Invalid Media Type.")
         try:
             data = json.loads(await self.request.read() or b"null")
-        except ValueError:
+        except (ValueError, RecursionError):
+            # Nesting too deep for the decoder is a bad body, as the service answers it.
             raise bad("Bad and unrecognizable JSON body.") from None
         if not isinstance(data, dict):
             raise bad("Bad and unrecognizable JSON body.")
@@ -166,9 +168,12 @@ class FaceService:
         tokens: Iterable[str] = (),
         faults: FaultPlan | None = None,
         log: RequestLog | None = None,
+        protect_control: bool = False,
     ) -> None:
         self.account = account
         self.key = key
+        #: Whether the /_emulator control endpoints need the key (beyond loopback).
+        self.protect_control = protect_control
         self.tokens = set(tokens)
         self.faults = faults or FaultPlan()
         self.log = log or RequestLog()
@@ -180,10 +185,10 @@ class FaceService:
     def app(self) -> web.Application:
         app = web.Application(client_max_size=8 * 1024 * 1024)
         app.router.add_get("/_emulator/faces/{identity}/{variant}.png", self.serve_face)
-        app.router.add_post("/_emulator/reset", self.control_reset)
-        app.router.add_get("/_emulator/requests", self.control_requests)
-        app.router.add_post("/_emulator/faults", self.control_add_fault)
-        app.router.add_delete("/_emulator/faults", self.control_clear_faults)
+        app.router.add_post("/_emulator/reset", self._control(self.control_reset))
+        app.router.add_get("/_emulator/requests", self._control(self.control_requests))
+        app.router.add_post("/_emulator/faults", self._control(self.control_add_fault))
+        app.router.add_delete("/_emulator/faults", self._control(self.control_clear_faults))
         for method, path, operation, handler in self.routes():
             app.router.add_route(
                 method, "/face/{version}" + path, self._endpoint(operation, handler)
@@ -351,10 +356,13 @@ class FaceService:
         return response
 
     def _authorized(self, request: web.Request) -> bool:
-        if request.headers.get("Ocp-Apim-Subscription-Key") == self.key:
+        given = request.headers.get("Ocp-Apim-Subscription-Key")
+        if given is not None and hmac.compare_digest(given.encode(), self.key.encode()):
             return True
         bearer = request.headers.get("Authorization", "")
-        return bearer.startswith("Bearer ") and bearer[7:] in self.tokens
+        return bearer.startswith("Bearer ") and any(
+            hmac.compare_digest(bearer[7:].encode(), token.encode()) for token in self.tokens
+        )
 
     async def _inject_before(self, call: Call, fault: Fault) -> web.StreamResponse | None:
         if fault.reset == "before":
@@ -389,7 +397,19 @@ class FaceService:
             return stream
         return response
 
-    # -- control endpoints (no key: they serve tests on loopback) -----------------------------
+    # -- control endpoints (no key on loopback, where they serve tests; the key beyond) -------
+
+    def _control(
+        self, handler: Callable[[web.Request], Awaitable[web.Response]]
+    ) -> Callable[[web.Request], Awaitable[web.Response]]:
+        async def guarded(request: web.Request) -> web.Response:
+            if self.protect_control and not self._authorized(request):
+                return web.json_response(
+                    {"error": {"code": "401", "message": _ERROR_401}}, status=401
+                )
+            return await handler(request)
+
+        return guarded
 
     async def serve_face(self, request: web.Request) -> web.Response:
         # match_info is already percent-decoded; parse the raw path to decode exactly once.
@@ -420,7 +440,13 @@ class FaceService:
 
     async def control_add_fault(self, request: web.Request) -> web.Response:
         try:
-            fault = Fault.from_dict(await request.json())
+            data = await request.json()
+        except (ValueError, RecursionError):
+            return web.json_response({"error": "the body is not a JSON object"}, status=400)
+        if not isinstance(data, dict):
+            return web.json_response({"error": "the body is not a JSON object"}, status=400)
+        try:
+            fault = Fault.from_dict(data)
         except (ValueError, TypeError) as exc:
             return web.json_response({"error": str(exc)}, status=400)
         self.faults.add(fault)

@@ -16,7 +16,7 @@ from ..images import ImageInput, ProgressCallback
 from ..models import PersistedFace, Person, TrainingStatus
 from ..models.requests import MetaDataBody, UpdateFaceBody
 from ..paging import AsyncPager
-from ..polling import PollingPolicy, TrainingPoller, server_time
+from ..polling import PollingPolicy, TrainingPoller, checked_policy, server_time
 from ..session import CallOptions
 from ._base import Resource, add_face, name_and_user_data
 
@@ -63,7 +63,11 @@ class ContainerOperations(Resource, Generic[M]):
         result: M = await self._session.call(
             "GET",
             self._path(container_id),
-            params={"returnRecognitionModel": return_recognition_model},
+            params={
+                "returnRecognitionModel": check.flag(
+                    "return_recognition_model", return_recognition_model
+                )
+            },
             idempotent=True,
             result=self._model,
             options=options,
@@ -105,6 +109,7 @@ class PagedContainerOperations(ContainerOperations[M]):
         """All containers of this kind, sorted by id; iterate with `async for`."""
         start = _start(start)
         check.int_range("top", top, 1, 1000)
+        with_model = check.flag("return_recognition_model", return_recognition_model)
 
         async def fetch(page_start: str | None, page_top: int | None) -> builtins.list[M]:
             result: builtins.list[M] = await self._session.call(
@@ -113,7 +118,7 @@ class PagedContainerOperations(ContainerOperations[M]):
                 params={
                     "start": page_start,
                     "top": page_top,
-                    "returnRecognitionModel": return_recognition_model,
+                    "returnRecognitionModel": with_model,
                 },
                 idempotent=True,
                 result=builtins.list[self._model],  # type: ignore[name-defined]
@@ -192,6 +197,7 @@ class TrainingOperations(Resource):
 
         If a training is already running (409 ...TrainingNotFinished), the poller follows it.
         """
+        checked_policy(polling)
         path = self._training_path(container_id, "train")
         previous = await self._last_training(container_id, options)
         try:

@@ -53,13 +53,16 @@ class FaceOperations:
         Parameters left at None are not sent, so the service's defaults apply.
         """
         detection = check.model_name("detection_model", detection_model)
-        check.landmarks_allowed(return_face_landmarks, detection)
+        landmarks = check.flag("return_face_landmarks", return_face_landmarks)
+        check.landmarks_allowed(landmarks, detection)
         params = {
-            "returnFaceId": return_face_id,
-            "returnFaceLandmarks": return_face_landmarks,
+            "returnFaceId": check.flag("return_face_id", return_face_id),
+            "returnFaceLandmarks": landmarks,
             "returnFaceAttributes": check.face_attributes(return_face_attributes, detection),
             "recognitionModel": check.model_name("recognition_model", recognition_model),
-            "returnRecognitionModel": return_recognition_model,
+            "returnRecognitionModel": check.flag(
+                "return_recognition_model", return_recognition_model
+            ),
             "detectionModel": detection,
             "faceIdTimeToLive": check.int_range(
                 "face_id_time_to_live", face_id_time_to_live, 60, 86400

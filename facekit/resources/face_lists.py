@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 from typing import Unpack
 
+from .. import _validation as check
 from ..models import FaceList
 from ..session import CallOptions
 from ._containers import ListFaceOperations
@@ -29,7 +30,11 @@ class FaceLists(ListFaceOperations[FaceList]):
         return await self._session.call(
             "GET",
             [self._collection],
-            params={"returnRecognitionModel": return_recognition_model},
+            params={
+                "returnRecognitionModel": check.flag(
+                    "return_recognition_model", return_recognition_model
+                )
+            },
             idempotent=True,
             result=builtins.list[FaceList],
             options=options,

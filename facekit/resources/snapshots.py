@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from typing import Unpack
 
 from .. import _validation as check
-from ..errors import FaceError, FaceResponseError, FaceValidationError
+from ..errors import FaceResponseError, FaceValidationError
 from ..models import OperationLocation, OperationStatus, Snapshot
 from ..models.requests import ApplySnapshotBody, TakeSnapshotBody, UpdateSnapshotBody
-from ..polling import OperationPoller, PollingPolicy, resume
+from ..polling import OperationPoller, PollingPolicy, checked_policy, resume
 from ..session import CallOptions, RawResponse
 from ._base import Resource
 
@@ -59,6 +59,7 @@ class Snapshots(Resource):
         **options: Unpack[CallOptions],
     ) -> OperationPoller:
         """Take a snapshot; `await poller` gives the snapshot id."""
+        checked_policy(polling)
         location = await self.take(type, object_id, apply_scope, user_data=user_data, **options)
         return OperationPoller(self._session, location.location, purpose="take", policy=polling)
 
@@ -72,6 +73,7 @@ class Snapshots(Resource):
         **options: Unpack[CallOptions],
     ) -> OperationPoller:
         """Apply a snapshot; `await poller` gives the created object's location."""
+        checked_policy(polling)
         location = await self.apply(snapshot_id, object_id, mode=mode, **options)
         return OperationPoller(self._session, location.location, purpose="apply", policy=polling)
 
@@ -79,7 +81,9 @@ class Snapshots(Resource):
         """Rebuild a take/apply poller from its continuation token."""
         poller = resume(self._session, token, polling)
         if not isinstance(poller, OperationPoller):
-            raise FaceError("the continuation token is not one of a snapshot operation")
+            raise FaceValidationError(
+                "token", "the continuation token is not one of a snapshot operation"
+            )
         return poller
 
     async def list(
