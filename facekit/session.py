@@ -20,7 +20,7 @@ import re
 import time
 import uuid
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypedDict, TypeVar, overload
 from urllib.parse import quote
 
@@ -155,6 +155,25 @@ def capture_responses() -> Iterator[list[RawResponse]]:
         yield bucket
     finally:
         _captured.reset(token)
+
+
+_attempt_listener: contextvars.ContextVar[Callable[[], object] | None] = contextvars.ContextVar(
+    "facekit_attempt_listener", default=None
+)
+
+
+@contextlib.contextmanager
+def on_attempt(listener: Callable[[], object]) -> Iterator[None]:
+    """Call `listener()` just before each attempt of the requests made in this context.
+
+    An attempt starts after the rate limiter let it through, so a write that may land
+    until "attempt start + timeout" can be recorded as such (bulk enrollment's journal).
+    """
+    token = _attempt_listener.set(listener)
+    try:
+        yield
+    finally:
+        _attempt_listener.reset(token)
 
 
 def normalize_endpoint(endpoint: str, *, allow_insecure_http: bool) -> yarl.URL:
@@ -512,6 +531,9 @@ class FaceSession:
         while True:
             attempt += 1
             await self.rate_limiter.acquire()
+            listener = _attempt_listener.get()
+            if listener is not None:
+                listener()
             attempt_start = time.monotonic()
             outcome = await self._attempt(method, url, query, body, upload, headers, timeout)
             if isinstance(outcome, _Failure):

@@ -115,6 +115,42 @@ async def test_a_cancelled_add_that_lands_late_is_not_sent_again_on_resume(
         assert emulator.log.count("LargePersonGroupPerson_AddFace*") == 1
 
 
+async def test_an_add_retried_by_the_client_is_awaited_from_its_last_attempt(
+    emulator: FaceEmulator, tmp_path: Path
+) -> None:
+    """The journal's deadline was taken before the client's own 429 retry went out."""
+    journal = tmp_path / "j"
+    people = {"ann": [photo("ann", 1)]}
+    policy = SettlePolicy(window=0.2, backoff=0.02)
+    emulator.inject("LargePersonGroupPerson_AddFace*", status=429, retry_after=0.6, times=1)
+    held = asyncio.Event()
+    adds = [0]
+
+    def second_add(method: str, path: str) -> bool:
+        if adds_faces(method, path):
+            adds[0] += 1
+            if adds[0] == 2:
+                held.set()
+                return True
+        return False
+
+    async with (
+        SlowCommitProxy(emulator.endpoint, delay=0.8, match=second_add) as proxy,
+        client_for(proxy.endpoint, emulator.key, timeout=1.0) as face,
+    ):
+        run = asyncio.create_task(
+            enroll_people(face, "g", people, large=True, journal=journal, settle=policy)
+        )
+        await held.wait()
+        run.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await run
+        report = await enroll_people(face, "g", people, large=True, journal=journal, settle=policy)
+        await proxy.drain()
+        assert report.failures == []
+        assert await census(face, "g") == (1, 1, 1)
+
+
 async def test_a_resumed_run_looks_afresh_before_resending_an_open_add(
     emulator: FaceEmulator, tmp_path: Path
 ) -> None:
@@ -408,3 +444,19 @@ def test_the_cli_refuses_an_endless_settle_window(
         assert main(argv) == EXIT_USAGE
         assert flag in capsys.readouterr().err
     assert face_emulator.log.count() == 0
+
+
+async def test_the_attempt_listener_hears_every_attempt_after_the_limiter(
+    emulator: FaceEmulator,
+) -> None:
+    from facekit.session import on_attempt
+
+    emulator.inject("PersonGroup_Get", status=503, times=2)
+    heard: list[int] = []
+    async with client_for(emulator.endpoint, emulator.key) as face:
+        await face.person_groups.create("g", name="g")
+        with on_attempt(lambda: heard.append(emulator.log.count("PersonGroup_Get"))):
+            await face.person_groups.get("g")
+        await face.person_groups.get("g")
+    # Called before each of the three attempts, when 0, 1 and 2 had reached the service.
+    assert heard == [0, 1, 2]

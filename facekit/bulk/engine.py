@@ -25,6 +25,7 @@ import attrs
 from ..errors import FaceError, NotFoundError
 from ..models import Person
 from ..resources import LargePersonGroups, PersonGroups
+from ..session import on_attempt
 from . import settle
 from .journal import FaceState, Journal, JournalError, PersonState
 from .plan import PlannedImage, PlannedOwner, person_tag
@@ -317,9 +318,16 @@ class Engine:
     async def _send(self, view: FaceOwner, item: _Item) -> Decision | None:
         """Send one add; None when it landed, else what to do next."""
         image = item.image
-        self.journal.face_intent(view.name, image.key, image.tag, self.wall() + self.horizon)
+
+        def sending() -> None:
+            # Each attempt (the client retries some) may land until it times out, and then
+            # for the settle window: record that before the attempt leaves.
+            self.journal.face_intent(view.name, image.key, image.tag, self.wall() + self.horizon)
+
+        sending()
         try:
-            face_id = await view.add(image, self.detection_model)
+            with on_attempt(sending):
+                face_id = await view.add(image, self.detection_model)
         except FaceError as error:
             outcome = settle.classify(error)
             item.code, item.reason = describe(error)
@@ -542,9 +550,16 @@ class PersonEnrollment:
                     return None
                 deadline = None  # RESEND: the window passed and the person is not there
                 resent = True
-            engine.journal.person_intent(name, tag, engine.wall() + engine.horizon)
+
+            def sending() -> None:
+                engine.journal.person_intent(name, tag, engine.wall() + engine.horizon)
+
+            sending()
             try:
-                created = await self.groups.persons.create(self.group_id, name=name, user_data=tag)
+                with on_attempt(sending):
+                    created = await self.groups.persons.create(
+                        self.group_id, name=name, user_data=tag
+                    )
             except FaceError as error:
                 outcome = settle.classify(error)
                 code, reason = describe(error)
