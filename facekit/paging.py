@@ -22,7 +22,8 @@ class AsyncPager(Generic[T]):
     Pages continue after the id of the last item (the service's exclusive `start`), and
     end with a page shorter than `top`. The service sorts lists by id, so each page must
     end past the previous one: a server that ignores `start`, or an empty or repeated id,
-    is a FaceResponseError ("cursor did not advance") instead of an endless walk.
+    is a FaceResponseError ("cursor did not advance") instead of an endless walk; an item
+    at or before `start` on a later page (an inclusive cursor) is not yielded twice.
     """
 
     def __init__(
@@ -56,9 +57,14 @@ class AsyncPager(Generic[T]):
                         f"ended with id {cursor!r}; the service should list ids in "
                         "ascending order after start"
                     )
+            full = len(items) >= size
+            if start is not None:
+                # The cursor is exclusive: an item at or before it (a server that takes
+                # start as inclusive repeats the last item of the page before) is dropped.
+                items = [item for item in items if not _at_or_before(self._key(item), start)]
             if items:
                 yield items
-            if len(items) < size:
+            if not full:
                 return
             start = cursor
 
@@ -73,6 +79,10 @@ class AsyncPager(Generic[T]):
 
     def __repr__(self) -> str:
         return f"AsyncPager(start={self.start!r}, top={self.top!r})"
+
+
+def _at_or_before(key: object, start: str) -> bool:
+    return isinstance(key, str) and key <= start
 
 
 def advances(start: str | None, cursor: object) -> bool:

@@ -436,6 +436,20 @@ async def test_a_cursor_that_does_not_advance_is_a_response_error(
     assert len(seen) == len(set(seen))
 
 
+class InclusiveStart(FakeList):
+    """A server that takes `start` as inclusive: each page repeats the last item before."""
+
+    async def fetch(self, start: str | None, top: int | None) -> list[str]:
+        self.calls.append((start, top))
+        after = [item for item in self.items if start is None or item >= start]
+        return after[: top or SERVICE_PAGE_SIZE]
+
+
+async def test_an_inclusive_cursor_yields_every_item_once() -> None:
+    server = InclusiveStart(7)
+    assert await AsyncPager(server.fetch, lambda item: item, top=3).collect() == server.items
+
+
 async def test_collect_on_a_server_that_ignores_start_ends_with_an_error() -> None:
     server = IgnoresStart(1000)
     with pytest.raises(FaceResponseError, match="cursor did not advance"):
