@@ -26,7 +26,7 @@ from .errors import (
 from .images import ImageInput, ProgressCallback
 from .paging import AsyncPager
 from .polling import OperationPoller, Poller, PollingPolicy, TrainingPoller
-from .ratelimit import RateLimiter
+from .ratelimit import Limiter, RateLimiter
 from .session import CallOptions, RawResponse
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
     "ForbiddenError",
     "ImageInput",
     "KeyCredential",
+    "Limiter",
     "NotFoundError",
     "OperationFailedError",
     "OperationPoller",

@@ -14,7 +14,7 @@ from . import _retry
 from .auth import KeyCredential, TokenCredential
 from .errors import FaceValidationError
 from .polling import Poller, PollingPolicy, resume
-from .ratelimit import RateLimiter
+from .ratelimit import Limiter, RateLimiter
 from .resources import (
     FaceLists,
     FaceOperations,
@@ -66,7 +66,7 @@ class FaceClient(FaceOperations):
         connect_timeout: float = 10.0,
         max_retries: int = 3,
         retry_policy: _retry.RetryPolicy | None = None,
-        rate_limiter: RateLimiter | None = None,
+        rate_limiter: Limiter | None = None,
         max_connections: int = 32,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         headers: Mapping[str, str] | None = None,
@@ -81,8 +81,10 @@ class FaceClient(FaceOperations):
             raise FaceValidationError("max_connections", "must be an integer")
         if max_connections < 1:
             raise FaceValidationError("max_connections", "must be at least 1")
-        if rate_limiter is not None and not isinstance(rate_limiter, RateLimiter):
-            raise FaceValidationError("rate_limiter", "must be a RateLimiter")
+        if rate_limiter is not None and not isinstance(rate_limiter, Limiter):
+            raise FaceValidationError(
+                "rate_limiter", "must be a RateLimiter (or another Limiter, e.g. RedisRateLimiter)"
+            )
         if session is not None and not isinstance(session, aiohttp.ClientSession):
             raise FaceValidationError("session", "must be an aiohttp.ClientSession")
         config = SessionConfig(
@@ -126,7 +128,7 @@ class FaceClient(FaceOperations):
         return self._session.config.timeout
 
     @property
-    def rate_limiter(self) -> RateLimiter:
+    def rate_limiter(self) -> Limiter:
         return self._session.rate_limiter
 
     def with_options(
@@ -137,7 +139,7 @@ class FaceClient(FaceOperations):
         retry_policy: _retry.RetryPolicy | None = None,
         headers: Mapping[str, str] | None = None,
         api_path: str | None = None,
-        rate_limiter: RateLimiter | None = None,
+        rate_limiter: Limiter | None = None,
         max_response_bytes: int | None = None,
     ) -> FaceClient:
         """A copy with other settings that shares this client's connections and limiter.
@@ -148,8 +150,10 @@ class FaceClient(FaceOperations):
         policy = config.retry if retry_policy is None else _policy(retry_policy)
         if max_retries is not None:
             policy = attrs.evolve(policy, max_retries=_retries(max_retries))
-        if rate_limiter is not None and not isinstance(rate_limiter, RateLimiter):
-            raise FaceValidationError("rate_limiter", "must be a RateLimiter")
+        if rate_limiter is not None and not isinstance(rate_limiter, Limiter):
+            raise FaceValidationError(
+                "rate_limiter", "must be a RateLimiter (or another Limiter, e.g. RedisRateLimiter)"
+            )
         config = attrs.evolve(
             config,
             timeout=config.timeout if timeout is None else check_seconds("timeout", timeout),

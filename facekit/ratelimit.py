@@ -4,12 +4,30 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
+from typing import Protocol, runtime_checkable
 
 import anyio
 
 from .errors import FaceValidationError
 
-__all__ = ["RateLimiter"]
+__all__ = ["Limiter", "RateLimiter"]
+
+
+@runtime_checkable
+class Limiter(Protocol):
+    """What a client needs of a rate limiter (RateLimiter here, RedisRateLimiter across hosts).
+
+    `acquire()` is awaited before every attempt; `pause(seconds)` is called after a 429
+    with the wait the service asked for, and must hold every caller back until then.
+    """
+
+    async def acquire(self) -> None:
+        """Wait until this caller may send one request."""
+        ...
+
+    def pause(self, seconds: float) -> None:
+        """Hold every caller back for `seconds` (the service answered 429)."""
+        ...
 
 
 class RateLimiter:

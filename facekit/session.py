@@ -49,7 +49,7 @@ from .errors import (
 )
 from .images import ImageUpload
 from .models._serde import structure, to_wire
-from .ratelimit import RateLimiter
+from .ratelimit import Limiter
 
 __all__ = ["CallOptions", "FaceSession", "RawResponse", "SessionConfig", "capture_responses"]
 
@@ -323,7 +323,7 @@ class FaceSession:
         config: SessionConfig,
         credential: KeyCredential | TokenCredential,
         *,
-        rate_limiter: RateLimiter,
+        rate_limiter: Limiter,
         session: aiohttp.ClientSession | None = None,
         transport: _Transport | None = None,
         token_cache: BearerTokenCache | None = None,
@@ -344,7 +344,7 @@ class FaceSession:
             config.endpoint.path.rstrip("/") + config.api_path
         )
 
-    def copy(self, config: SessionConfig, rate_limiter: RateLimiter | None = None) -> FaceSession:
+    def copy(self, config: SessionConfig, rate_limiter: Limiter | None = None) -> FaceSession:
         """A session with other settings sharing this one's connection pool and token cache."""
         return FaceSession(
             config,

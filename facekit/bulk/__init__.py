@@ -32,11 +32,7 @@ import yarl
 
 from .. import _validation as check
 from ..client import FaceClient
-from ..errors import ConflictError, FaceError, FaceValidationError, NotFoundError
-from ..errors import TrainingFailedError as _TrainingFailed
-from ..models import TrainingStatus
-from ..resources import FaceLists, LargeFaceLists, LargePersonGroups, PersonGroups
-from . import settle as _settle
+from ..errors import FaceValidationError
 from .engine import Engine, PersonEnrollment, Slot
 from .journal import Journal, JournalBinding, JournalError, JournalMismatchError
 from .plan import (
@@ -53,6 +49,7 @@ from .plan import (
 )
 from .report import EnrollmentProgress, EnrollmentReport, ImageFailure, Tally
 from .settle import SettlePolicy
+from .steps import ensure_container, train_target
 from .views import ListFaces
 
 __all__ = [
@@ -137,60 +134,6 @@ def _check_common(
     return settle or SettlePolicy()
 
 
-async def _ensure_container(
-    resource: PersonGroups | LargePersonGroups | FaceLists | LargeFaceLists,
-    container_id: str,
-    *,
-    create: bool,
-    name: str | None,
-    recognition_model: str | None,
-    policy: SettlePolicy,
-) -> None:
-    """Make sure the group or list exists, creating it once if asked to."""
-    for attempt in range(1, policy.max_unknown + 1):
-        try:
-            await resource.get(container_id)
-            return
-        except NotFoundError:
-            if not create:
-                raise
-        try:
-            await resource.create(
-                container_id, name=name or container_id, recognition_model=recognition_model
-            )
-            return
-        except ConflictError as error:
-            # Created meanwhile, or by an earlier attempt whose answer was lost.
-            if (error.code or "").endswith("Exists"):
-                return
-            raise
-        except FaceError as error:
-            if _settle.classify(error) is not _settle.Outcome.UNKNOWN:
-                raise
-            # The create may have landed: the next round looks before creating again.
-            await asyncio.sleep(_settle.backoff(attempt, policy))
-    raise FaceError(f"could not create {container_id}: the service kept answering unclearly")
-
-
-async def _train(
-    resource: PersonGroups | LargePersonGroups | LargeFaceLists, container_id: str
-) -> tuple[TrainingStatus | None, str | None]:
-    """(final status, None), or (None, why) when the training could not run or be followed.
-
-    A failed training is part of the report, not a crash of the enrollment.
-    """
-    try:
-        poller = await resource.begin_train(container_id)
-        status: TrainingStatus = await poller
-    except _TrainingFailed as failure:
-        if isinstance(failure.status, TrainingStatus):
-            return failure.status, None
-        return None, str(failure)
-    except FaceError as error:
-        return None, str(error)
-    return status, None
-
-
 async def enroll_people(
     face: FaceClient,
     group_id: str,
@@ -229,7 +172,7 @@ async def enroll_people(
     book = _open_journal(journal, face, collection, group_id)
     started = time.monotonic()
     try:
-        await _ensure_container(
+        await ensure_container(
             resource,
             group_id,
             create=create,
@@ -246,7 +189,7 @@ async def enroll_people(
             await persons.prepare(slot)
         await engine.run_all(plan.owners, persons.handle)
         await persons.finish()
-        training, training_error = await _train(resource, group_id) if train else (None, None)
+        training, training_error = await train_target(resource, group_id) if train else (None, None)
     finally:
         book.close()
     return tally.report(training, time.monotonic() - started, book.path, training_error)
@@ -289,7 +232,7 @@ async def enroll_faces(
     book = _open_journal(journal, face, collection, list_id)
     started = time.monotonic()
     try:
-        await _ensure_container(
+        await ensure_container(
             resource,
             list_id,
             create=create,
@@ -306,7 +249,7 @@ async def enroll_faces(
 
         await engine.run_all(plan.owners, handle)
         if train:
-            training, training_error = await _train(face.large_face_lists, list_id)
+            training, training_error = await train_target(face.large_face_lists, list_id)
         else:
             training, training_error = None, None
     finally:
