@@ -15,14 +15,16 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .auth import KeyCredential
-from .bulk import EnrollmentProgress, enroll_people
-from .cli import EXIT_OK, EXIT_PARTIAL, Console, ProgressBar, connect
-from .errors import FaceValidationError, NotFoundError
+from ...auth import KeyCredential
+from ...bulk import EnrollmentProgress, enroll_people
+from ...errors import FaceValidationError, NotFoundError
+from ..connection import connect
+from ..console import Console, ProgressBar
+from ..errors import EXIT_OK, EXIT_PARTIAL
 
 if TYPE_CHECKING:
-    from .client import FaceClient
-    from .emulator import FaceEmulator
+    from ...client import FaceClient
+    from ...emulator import FaceEmulator
 
 GROUP = "facekit-demo-family"
 FAMILY = ("anna", "bill", "clara", "dev", "emma", "farid")
@@ -31,7 +33,7 @@ MODEL = "recognition_04"
 
 
 def make_photos(root: Path) -> None:
-    from .emulator import synthetic_face
+    from ...emulator import synthetic_face
 
     for name in FAMILY:
         folder = root / name
@@ -40,7 +42,7 @@ def make_photos(root: Path) -> None:
             (folder / f"{name}-{variant}.png").write_bytes(synthetic_face(name, variant))
 
 
-async def run_demo(args: argparse.Namespace, console: Console) -> int:
+async def run(args: argparse.Namespace, console: Console) -> int:
     started = time.monotonic()
     async with connect(args, console) as (face, emulator):
         if emulator is None:
@@ -97,7 +99,7 @@ async def enroll_and_train(face: FaceClient, root: Path, console: Console) -> bo
 
 
 async def recognise(face: FaceClient, emulator: FaceEmulator, console: Console) -> bool:
-    from .emulator import group_photo, synthetic_face
+    from ...emulator import group_photo, synthetic_face
 
     names = {p.person_id: p.name async for p in face.large_person_groups.persons.list(GROUP)}
     cast = [("clara", 9), ("a-stranger", 1), ("bill", 9), ("dev", 9)]
@@ -152,9 +154,9 @@ async def recognise(face: FaceClient, emulator: FaceEmulator, console: Console) 
 
 
 async def migrate(face: FaceClient, emulator: FaceEmulator, console: Console) -> bool:
-    from .client import FaceClient
-    from .emulator import FaceEmulator, group_photo
-    from .session import capture_responses
+    from ...client import FaceClient
+    from ...emulator import FaceEmulator, group_photo
+    from ...session import capture_responses
 
     # A second Face resource with its own key: snapshots move between subscriptions.
     async with (
