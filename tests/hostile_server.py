@@ -151,7 +151,7 @@ class HostileServer:
 
 
 async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
-    parts = []
+    parts: list[bytes] = []
     while True:
         size = int((await reader.readuntil(b"\r\n")).strip().split(b";")[0], 16)
         if size == 0:

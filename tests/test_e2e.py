@@ -160,7 +160,7 @@ def groups(request: pytest.FixtureRequest, face: FaceClient) -> Any:
     return getattr(face, request.param)
 
 
-def group_kwargs(groups: Any, group_id: str) -> dict[str, str]:
+def group_kwargs(groups: Any, group_id: str) -> dict[str, Any]:
     key = "person_group_id" if type(groups).__name__ == "PersonGroups" else "large_person_group_id"
     return {key: group_id}
 
@@ -169,6 +169,7 @@ async def test_group_lifecycle_with_persons_and_faces(groups: Any) -> None:
     await groups.create("team", name="Team", user_data="v1", recognition_model=MODEL)
     with pytest.raises(ConflictError) as exists:
         await groups.create("team", name="Team")
+    assert exists.value.code is not None
     assert exists.value.code.endswith("Exists")
     await groups.update("team", name="The team")
     got = await groups.get("team", return_recognition_model=True)
@@ -193,6 +194,7 @@ async def test_group_lifecycle_with_persons_and_faces(groups: Any) -> None:
     await groups.delete("team")
     with pytest.raises(NotFoundError) as missing:
         await groups.get("team")
+    assert missing.value.code is not None
     assert missing.value.code.endswith("NotFound")
 
 

@@ -25,8 +25,8 @@ def imported_by(path: Path, modules: set[str]) -> set[str]:
 
     def visit(node: ast.AST) -> None:
         if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-            for child in node.orelse:
-                visit(child)
+            for branch in node.orelse:
+                visit(branch)
             return
         if isinstance(node, ast.ImportFrom):
             if node.level:
@@ -35,8 +35,8 @@ def imported_by(path: Path, modules: set[str]) -> set[str]:
             else:
                 target = node.module or ""
             for alias in node.names:
-                child = f"{target}.{alias.name}"
-                found.add(child if child in modules else target)
+                submodule = f"{target}.{alias.name}"
+                found.add(submodule if submodule in modules else target)
         elif isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         for child in ast.iter_child_nodes(node):
