@@ -33,6 +33,7 @@ MODEL = "recognition_04"
 
 
 def make_photos(root: Path) -> None:
+    """Write PHOTOS_EACH synthetic photos of each of the FAMILY into root/<name>/."""
     from ...emulator import synthetic_face
 
     for name in FAMILY:
@@ -43,6 +44,7 @@ def make_photos(root: Path) -> None:
 
 
 async def run(args: argparse.Namespace, console: Console) -> int:
+    """The tour against the embedded emulator; EXIT_PARTIAL if a step did not see what it should."""
     started = time.monotonic()
     async with connect(args, console) as (face, emulator):
         if emulator is None:
@@ -69,6 +71,7 @@ async def run(args: argparse.Namespace, console: Console) -> int:
 
 
 async def enroll_and_train(face: FaceClient, root: Path, console: Console) -> bool:
+    """Bulk-enroll the photos into the demo group and train it; whether both succeeded."""
     bar = ProgressBar(console.err, "   enrolling")
 
     def progress(p: EnrollmentProgress) -> None:
@@ -99,6 +102,7 @@ async def enroll_and_train(face: FaceClient, root: Path, console: Console) -> bo
 
 
 async def recognise(face: FaceClient, emulator: FaceEmulator, console: Console) -> bool:
+    """Identify, verify and find-similar on fresh photos; whether each found the right faces."""
     from ...emulator import group_photo, synthetic_face
 
     names = {p.person_id: p.name async for p in face.large_person_groups.persons.list(GROUP)}
@@ -154,6 +158,7 @@ async def recognise(face: FaceClient, emulator: FaceEmulator, console: Console) 
 
 
 async def migrate(face: FaceClient, emulator: FaceEmulator, console: Console) -> bool:
+    """Snapshot the group to a second emulated resource and identify there; whether it worked."""
     from ...client import FaceClient
     from ...emulator import FaceEmulator, group_photo
     from ...session import capture_responses
