@@ -60,6 +60,7 @@ def container_id(parameter: str, value: Any) -> str:
 
 
 def optional_container_id(parameter: str, value: Any) -> str | None:
+    """A container id, or None (not sent)."""
     return None if value is None else container_id(parameter, value)
 
 
@@ -83,6 +84,7 @@ def uuid_id(parameter: str, value: Any) -> str:
 
 
 def uuid_list(parameter: str, values: Any, *, min_items: int, max_items: int | None) -> list[str]:
+    """A list of min_items..max_items UUIDs (no upper bound if max_items is None)."""
     if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
         raise FaceValidationError(parameter, "must be a list of UUIDs")
     items = [uuid_id(f"{parameter}[{i}]", v) for i, v in enumerate(values)]
@@ -93,6 +95,7 @@ def uuid_list(parameter: str, values: Any, *, min_items: int, max_items: int | N
 
 
 def name(parameter: str, value: Any, *, required: bool = True) -> str | None:
+    """A name of 1..128 characters; None is allowed unless `required`."""
     if value is None:
         if required:
             raise FaceValidationError(parameter, "is required")
@@ -105,6 +108,7 @@ def name(parameter: str, value: Any, *, required: bool = True) -> str | None:
 
 
 def user_data(parameter: str, value: Any, *, limit: int = USER_DATA_MAX) -> str | None:
+    """User data of at most `limit` characters (16 KB unless given), or None."""
     if value is None:
         return None
     if not isinstance(value, str):
@@ -115,6 +119,7 @@ def user_data(parameter: str, value: Any, *, limit: int = USER_DATA_MAX) -> str 
 
 
 def int_range(parameter: str, value: Any, low: int, high: int) -> int | None:
+    """An integer in low..high, or None (not sent)."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
@@ -125,6 +130,7 @@ def int_range(parameter: str, value: Any, low: int, high: int) -> int | None:
 
 
 def unit_interval(parameter: str, value: Any) -> float | None:
+    """A number in [0, 1] as a float, or None (not sent)."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -152,6 +158,7 @@ def target_face(value: Any) -> str | None:
 
 
 def face_attributes(value: Any, detection_model: str | None) -> str | None:
+    """Face attribute names (one or several) as the service's csv value; none with detection_02."""
     if value is None:
         return None
     if isinstance(value, str):
@@ -186,11 +193,13 @@ def flag(parameter: str, value: Any) -> bool | None:
 
 
 def landmarks_allowed(return_face_landmarks: bool | None, detection_model: str | None) -> None:
+    """Refuse landmarks with detection_02, which does not return them."""
     if return_face_landmarks and str(detection_model) == _NO_EXTRAS_DETECTION:
         raise FaceValidationError("return_face_landmarks", "detection_02 does not return landmarks")
 
 
 def model_name(parameter: str, value: Any) -> str | None:
+    """A model name such as recognition_04 (an enum member gives its value), or None."""
     if value is None:
         return None
     text = str(value.value if hasattr(value, "value") else value)
@@ -200,6 +209,7 @@ def model_name(parameter: str, value: Any) -> str | None:
 
 
 def choice(parameter: str, value: Any, allowed: Iterable[str]) -> str | None:
+    """One of `allowed` (an enum member gives its value), or None (not sent)."""
     if value is None:
         return None
     text = str(value.value if hasattr(value, "value") else value)
@@ -221,6 +231,7 @@ def exactly_one(**candidates: Any) -> str:
 
 
 def image_size(size: int) -> None:
+    """Refuse an image under 1 KB or over 6 MB, the service's limits."""
     if size < IMAGE_MIN_BYTES:
         raise FaceValidationError("image", f"is {size} bytes; the service needs at least 1 KB")
     if size > IMAGE_MAX_BYTES:

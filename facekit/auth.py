@@ -34,6 +34,7 @@ class KeyCredential:
 
     @property
     def key(self) -> str:
+        """The key requests are sent with now."""
         return self._key
 
     def update(self, key: str) -> None:
@@ -69,7 +70,9 @@ class AccessToken(NamedTuple):
 class TokenCredential(Protocol):
     """Anything with azure-identity's async `get_token(*scopes)`, e.g. DefaultAzureCredential."""
 
-    async def get_token(self, *scopes: str) -> AccessToken: ...
+    async def get_token(self, *scopes: str) -> AccessToken:
+        """A bearer token for `scopes` (facekit asks for the Cognitive Services scope)."""
+        ...
 
 
 class BearerTokenCache:
@@ -95,6 +98,7 @@ class BearerTokenCache:
         return token is not None and token.expires_on - self._clock() > self._margin
 
     async def token(self) -> str:
+        """The token to send: fetched first (by one caller at a time) if none is fresh."""
         if not self._fresh():
             if self._lock is None:
                 self._lock = anyio.Lock()

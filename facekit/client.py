@@ -115,6 +115,7 @@ class FaceClient(FaceOperations):
 
     @property
     def endpoint(self) -> str:
+        """The Face resource's endpoint as checked, without a trailing slash."""
         return str(self._session.config.endpoint)
 
     @property
@@ -129,6 +130,7 @@ class FaceClient(FaceOperations):
 
     @property
     def rate_limiter(self) -> Limiter:
+        """The limiter this client's requests wait on (its copies share it unless given one)."""
         return self._session.rate_limiter
 
     def with_options(

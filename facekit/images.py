@@ -57,6 +57,7 @@ class ImageUpload:
         return self.replayable or not self.started
 
     async def chunks(self) -> AsyncGenerator[bytes, None]:
+        """The body chunk by chunk; a stream over 6 MB stops; progress after each chunk."""
         self.started = True
         sent = 0
         chunks = self._opener()

@@ -16,8 +16,7 @@ SERVICE_PAGE_SIZE = 1000
 
 
 class AsyncPager(Generic[T]):
-    """A list operation: `async for item in pager` walks every page; `await pager.page()`
-    fetches one.
+    """A list operation: `async for` walks every page; `await pager.page()` fetches one.
 
     Pages continue after the id of the last item (the service's exclusive `start`), and
     end with a page shorter than `top`. The service sorts lists by id, so each page must
@@ -86,8 +85,10 @@ def _at_or_before(key: object, start: str) -> bool:
 
 
 def advances(start: str | None, cursor: object) -> bool:
-    """Whether a page's last id moves the walk forward: a non-empty string past `start`
-    (exclusive, ordinal string order, as the service compares ids)."""
+    """Whether a page's last id moves the walk forward: a non-empty string past `start`.
+
+    Exclusive, in ordinal string order, as the service compares ids.
+    """
     if not isinstance(cursor, str) or not cursor:
         return False
     return start is None or cursor > start

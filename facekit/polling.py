@@ -68,8 +68,10 @@ _CLOCK_SLACK = timedelta(seconds=1)
 
 @attrs.frozen(kw_only=True)
 class PollingPolicy:
-    """How often to poll: the server's Retry-After if sent, else `initial` seconds growing
-    by `growth` up to `maximum`, each spread by +-`jitter` (a fraction).
+    """How often to poll: the server's Retry-After if sent, else a growing interval.
+
+    The interval starts at `initial` seconds and grows by `growth` up to `maximum`, each wait
+    spread by +-`jitter` (a fraction).
 
     A Retry-After is kept between `initial` and `maximum`: `Retry-After: 0` must not turn
     polling into a loop at the rate limiter's full speed.
@@ -376,6 +378,7 @@ class OperationPoller(Poller[OperationStatus, str]):
 
     @property
     def operation_id(self) -> str | None:
+        """The operation's id: the UUID ending its Operation-Location (None if none)."""
         return OperationStatus.id_from_location(self.location)
 
     async def _fetch(self) -> tuple[OperationStatus | None, RawResponse | None]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import io
 import os
 import random
@@ -276,7 +277,9 @@ async def stress(trials: int = 1200, seed: int = 9) -> Report:
                     size = rand.choice(SIZES)
                     delay = rand.random() * 0.003
                     with _image_source(kind, images[size], paths[size]) as source:
-                        outcome = await _cancel_in(style, delay, lambda s=source: face.detect(s))
+                        outcome = await _cancel_in(
+                            style, delay, functools.partial(face.detect, source)
+                        )
                     kind = f"upload:{kind}"
                 elif pick < 0.9:
                     kind = "poller"
@@ -290,7 +293,7 @@ async def stress(trials: int = 1200, seed: int = 9) -> Report:
                     outcome = await _cancel_in(
                         style,
                         delay,
-                        lambda g=group: enroll_people(emulated, g, people, concurrency=4),
+                        functools.partial(enroll_people, emulated, group, people, concurrency=4),
                     )
                 report.trials += 1
                 report.outcomes[outcome] += 1

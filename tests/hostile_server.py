@@ -151,7 +151,7 @@ class HostileServer:
 
 
 async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
-    parts = []
+    parts: list[bytes] = []
     while True:
         size = int((await reader.readuntil(b"\r\n")).strip().split(b";")[0], 16)
         if size == 0:
@@ -448,7 +448,9 @@ def _one_request(server: HostileServer, face: FaceClient, outcome: Any) -> None:
 def _short_pause(server: HostileServer, face: FaceClient, outcome: Any) -> None:
     assert len(server.requests) == 1, f"{len(server.requests)} requests"
     # The call failed at once, so the others are not held for the hint either.
-    assert face.rate_limiter.paused_for <= 1.0, face.rate_limiter.paused_for
+    limiter = face.rate_limiter
+    assert isinstance(limiter, RateLimiter)
+    assert limiter.paused_for <= 1.0, limiter.paused_for
 
 
 def _bounded_polls(server: HostileServer, face: FaceClient, outcome: Any) -> None:

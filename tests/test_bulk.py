@@ -9,12 +9,11 @@ import signal
 import subprocess
 import sys
 import textwrap
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from facekit import FaceClient, KeyCredential, RateLimiter, RetryPolicy
+from facekit import FaceClient
 from facekit.bulk import (
     EnrollmentProgress,
     EnrollmentReport,
@@ -26,38 +25,21 @@ from facekit.bulk import (
     tag_for,
 )
 from facekit.bulk.plan import person_tag
-from facekit.emulator import EmulatorSettings, FaceEmulator, SnapshotStore, group_photo
+from facekit.emulator import FaceEmulator, group_photo
 from facekit.emulator import synthetic_face as photo
 from facekit.emulator.proxy import SlowCommitProxy
 from facekit.errors import FaceValidationError
 
-SETTINGS = EmulatorSettings(
-    training_queue_seconds=0.01, training_base_seconds=0.05, training_seconds_per_face=0.0
-)
+from .conftest import QUICK_EMULATOR, client_for
+
 #: Settle windows short enough for tests; the rule is the same at any length.
 FAST_SETTLE = SettlePolicy(window=0.3, backoff=0.02, backoff_max=0.1)
 
 
 @pytest.fixture
-async def emulator() -> AsyncIterator[FaceEmulator]:
-    async with FaceEmulator(settings=SETTINGS, snapshot_store=SnapshotStore(), seed=7) as emu:
-        yield emu
-
-
-def client_for(endpoint: str, key: str, *, timeout: float = 1.0) -> FaceClient:
-    return FaceClient(
-        endpoint,
-        KeyCredential(key),
-        timeout=timeout,
-        rate_limiter=RateLimiter(2000, burst=100),
-        retry_policy=RetryPolicy(max_retries=3, backoff_base=0.005, backoff_max=0.02),
-    )
-
-
-@pytest.fixture
-async def face(emulator: FaceEmulator) -> AsyncIterator[FaceClient]:
-    async with client_for(emulator.endpoint, emulator.key) as client:
-        yield client
+def emulator_seed() -> int:
+    """The faults these tests inject by probability draw from seed 7."""
+    return 7
 
 
 def family(root: Path, people: int = 6, per_person: int = 3) -> Path:
@@ -308,7 +290,7 @@ async def test_a_journal_of_another_face_resource_is_refused_before_anything_is_
     root = family(tmp_path / "p", people=2)
     async with client_for(emulator.endpoint, emulator.key) as first:
         await enroll_people(first, "fam", root, large=True, journal=journal)
-    async with FaceEmulator(settings=SETTINGS) as other:
+    async with FaceEmulator(settings=QUICK_EMULATOR) as other:
         async with client_for(other.endpoint, other.key) as second:
             with pytest.raises(JournalMismatchError, match=r"belongs to largepersongroups/fam at"):
                 await enroll_people(second, "fam", root, large=True, journal=journal)

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from facekit import FaceClient, KeyCredential, RateLimiter, RetryPolicy
+from facekit import FaceClient
 from facekit.bulk import (
     Journal,
     JournalError,
@@ -25,31 +25,13 @@ from facekit.bulk import (
 from facekit.bulk.plan import person_tag, url_key
 from facekit.bulk.views import PersonIndex
 from facekit.cli import EXIT_OK, EXIT_USAGE, main
-from facekit.emulator import EmulatorSettings, FaceEmulator
+from facekit.emulator import FaceEmulator
 from facekit.emulator import synthetic_face as photo
 from facekit.emulator.proxy import SlowCommitProxy, adds_faces
 from facekit.errors import FaceValidationError
 from facekit.models import Person
 
-SETTINGS = EmulatorSettings(
-    training_queue_seconds=0.01, training_base_seconds=0.05, training_seconds_per_face=0.0
-)
-
-
-@pytest.fixture
-async def emulator() -> AsyncIterator[FaceEmulator]:
-    async with FaceEmulator(settings=SETTINGS) as emu:
-        yield emu
-
-
-def client_for(endpoint: str, key: str, *, timeout: float = 1.0) -> FaceClient:
-    return FaceClient(
-        endpoint,
-        KeyCredential(key),
-        timeout=timeout,
-        rate_limiter=RateLimiter(2000, burst=100),
-        retry_policy=RetryPolicy(max_retries=3, backoff_base=0.005, backoff_max=0.02),
-    )
+from .conftest import client_for
 
 
 def first_only(

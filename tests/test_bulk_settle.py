@@ -31,12 +31,14 @@ POLICY = SettlePolicy(window=2.0, max_unknown=3, max_not_applied=4, backoff=0.5,
 
 
 def api_error(
-    status: int, code: str | None = None, message: str = "x", **kwargs: bool
+    status: int, code: str | None = None, message: str = "x", *, possibly_applied: bool = False
 ) -> FaceError:
     body = (
         {"error": {"code": code, "message": message}} if code else {"error": {"message": message}}
     )
-    return error_from_response(status, {}, json.dumps(body).encode(), **kwargs)
+    return error_from_response(
+        status, {}, json.dumps(body).encode(), possibly_applied=possibly_applied
+    )
 
 
 @pytest.mark.parametrize(

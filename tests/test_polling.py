@@ -29,7 +29,7 @@ from facekit import (
     RetryPolicy,
     TrainingFailedError,
 )
-from facekit.emulator import EmulatorSettings, FaceEmulator, SnapshotStore, synthetic_face
+from facekit.emulator import EmulatorSettings, FaceEmulator, synthetic_face
 from facekit.polling import UNKNOWN_STATUS_POLLS, OperationPoller, TrainingPoller, decode_token
 
 from .conftest import BASE, ENDPOINT, KEY
@@ -44,20 +44,18 @@ SETTINGS = EmulatorSettings(
 
 
 @pytest.fixture
-async def emulator() -> AsyncIterator[FaceEmulator]:
-    async with FaceEmulator(settings=SETTINGS, snapshot_store=SnapshotStore()) as emu:
-        yield emu
+def emulator_settings() -> EmulatorSettings:
+    """Trainings and snapshots slow enough to be seen running."""
+    return SETTINGS
 
 
 @pytest.fixture
-async def face(emulator: FaceEmulator) -> AsyncIterator[FaceClient]:
-    async with FaceClient(
-        emulator.endpoint,
-        KeyCredential(emulator.key),
-        rate_limiter=RateLimiter(500, burst=50),
-        retry_policy=RetryPolicy(max_retries=4, backoff_base=0.01, backoff_max=0.05),
-    ) as client:
-        yield client
+def face_options() -> dict[str, Any]:
+    """The client's default timeout, a lower rate and one more retry than the shared ones."""
+    return {
+        "rate_limiter": RateLimiter(500, burst=50),
+        "retry_policy": RetryPolicy(max_retries=4, backoff_base=0.01, backoff_max=0.05),
+    }
 
 
 async def enrolled(face: FaceClient, group_id: str = "fam", people: int = 1) -> None:

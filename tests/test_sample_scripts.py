@@ -1,4 +1,4 @@
-"""The web service, background worker, bulk enrollment and migration samples run as scripts.
+"""The samples run as scripts, the way the README tells users to run them.
 
 Each runs the way a user runs it (no FACE_ENDPOINT/FACE_KEY: against the emulator) and the
 assertions check that it did its job, not only that it exited cleanly.
@@ -23,6 +23,7 @@ CREDENTIAL_VARIABLES = (
 
 
 def run_sample(name: str, *args: str, timeout: float = 60) -> str:
+    """Run samples/<name> with `args` and no credentials in its environment; its stdout."""
     env = {k: v for k, v in os.environ.items() if k not in CREDENTIAL_VARIABLES}
     done = subprocess.run(
         [sys.executable, str(SAMPLES / name), *args],
@@ -35,6 +36,17 @@ def run_sample(name: str, *args: str, timeout: float = 60) -> str:
     assert done.returncode == 0, f"stdout:\n{done.stdout}\nstderr:\n{done.stderr}"
     assert "Traceback" not in done.stderr, done.stderr
     return done.stdout
+
+
+def test_quickstart_enrolls_trains_and_identifies_against_the_emulator() -> None:
+    out = run_sample("quickstart.py")
+    assert "using facekit's built-in Face emulator" in out
+    assert "enrolled 4 people" in out
+    assert "training succeeded" in out
+    assert "detected 3 faces" in out
+    assert ": clara (" in out
+    assert ": bill (" in out
+    assert "nobody known" in out
 
 
 def test_web_service_self_test_identifies_the_family_in_a_group_photo() -> None:

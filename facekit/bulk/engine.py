@@ -185,6 +185,7 @@ class Engine:
     # -- bookkeeping ----------------------------------------------------------------------
 
     def report_progress(self) -> None:
+        """Tell the caller's progress callback (if any) the counts so far."""
         if self._progress is not None:
             self._progress(self.tally.progress())
 

@@ -66,16 +66,21 @@ class JournalBinding:
     target: str
 
     def describe(self) -> str:
+        """The binding as "<target> at <endpoint><api path>", for messages."""
         return f"{self.target} at {self.endpoint}{self.api_path}"
 
 
 class PersonState(enum.StrEnum):
+    """Where the journal has a person: a create sent (outcome open) or done."""
+
     #: A create was sent; its outcome is open (see `open_until`).
     INTENT = "intent"
     DONE = "done"
 
 
 class FaceState(enum.StrEnum):
+    """Where the journal has an image's face: sent, done, or why it is not done."""
+
     #: An add was sent; its outcome is open (see `open_until`).
     INTENT = "intent"
     DONE = "done"
@@ -88,6 +93,8 @@ class FaceState(enum.StrEnum):
 
 
 class PersonRow(NamedTuple):
+    """The journal's row of one person of the plan."""
+
     tag: str
     person_id: str | None
     state: PersonState
@@ -96,6 +103,8 @@ class PersonRow(NamedTuple):
 
 
 class FaceRow(NamedTuple):
+    """The journal's row of one image of an owner (a person, or a list)."""
+
     tag: str
     state: FaceState
     face_id: str | None
@@ -234,6 +243,7 @@ class Journal:
             )
 
     def close(self) -> None:
+        """Close the journal's database."""
         self._db.close()
 
     def _run(self, sql: str, parameters: tuple[object, ...] = ()) -> sqlite3.Cursor:
@@ -248,6 +258,7 @@ class Journal:
     # -- persons --------------------------------------------------------------------------
 
     def person(self, person: str) -> PersonRow | None:
+        """The row of a person of the plan, or None if the journal has none."""
         row = self._run(
             "SELECT tag, person_id, state, open_until FROM persons WHERE person = ?", (person,)
         ).fetchone()
@@ -264,6 +275,7 @@ class Journal:
         )
 
     def person_done(self, person: str, tag: str, person_id: str) -> None:
+        """Record that the person exists on the service as `person_id`."""
         self._run(
             "INSERT INTO persons VALUES (?, ?, ?, ?, NULL) ON CONFLICT(person) "
             "DO UPDATE SET person_id = excluded.person_id, state = excluded.state, "
@@ -274,6 +286,7 @@ class Journal:
     # -- faces ----------------------------------------------------------------------------
 
     def face(self, owner: str, image: str) -> FaceRow | None:
+        """The row of an owner's image, or None if the journal has none."""
         row = self._run(
             "SELECT tag, state, face_id, code, reason, open_until FROM faces "
             "WHERE owner = ? AND image = ?",
@@ -311,6 +324,7 @@ class Journal:
         self._run("UPDATE persons SET open_until = ? WHERE person = ?", (open_until, person))
 
     def face_done(self, owner: str, image: str, tag: str, face_id: str) -> None:
+        """Record that the image's face is on the service as `face_id`."""
         self._run(
             "INSERT INTO faces VALUES (?, ?, ?, ?, ?, NULL, NULL, NULL) "
             "ON CONFLICT(owner, image) DO UPDATE SET state = excluded.state, "

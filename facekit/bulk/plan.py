@@ -156,6 +156,7 @@ class EnrollmentPlan:
 
     @property
     def images_total(self) -> int:
+        """The number of images of all owners."""
         return sum(len(owner.images) for owner in self.owners)
 
 

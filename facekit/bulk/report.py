@@ -134,6 +134,7 @@ class Tally:
     failures: list[ImageFailure] = attrs.field(factory=list)
 
     def progress(self) -> EnrollmentProgress:
+        """The counts so far, for a progress callback."""
         return EnrollmentProgress(
             persons_total=self.persons_total,
             persons_done=self.persons_done,
@@ -149,6 +150,7 @@ class Tally:
         journal: str | None,
         training_error: str | None = None,
     ) -> EnrollmentReport:
+        """The final report; a FaceError if the images do not add up (a facekit bug)."""
         enrolled = self.added + self.found + self.settled
         if enrolled + len(self.failures) != self.images_total:
             # Every image ends in exactly one bucket; anything else is a facekit bug.

@@ -79,6 +79,8 @@ class Action(enum.Enum):
 
 @attrs.frozen
 class Decision:
+    """What to do next with one write (`action`), after how many seconds (`delay`)."""
+
     action: Action
     delay: float = 0.0
 

@@ -40,6 +40,7 @@ class PersonIndex:
         self._lock = asyncio.Lock()
 
     async def refresh(self, not_before: float) -> None:
+        """Scan the group's persons unless a scan started at or after `not_before` ended."""
         async with self._lock:
             if self._scanned_at >= not_before:
                 return
@@ -61,9 +62,11 @@ class PersonIndex:
         return list(self._by_tag.get(tag, ()))
 
     def add(self, tag: str, person: Person) -> None:
+        """Record a person just created with `tag`."""
         self._by_tag.setdefault(tag, []).append(person)
 
     def discard(self, tag: str, person_id: str) -> None:
+        """Forget a person with `tag` (one deleted)."""
         kept = [p for p in self._by_tag.get(tag, ()) if p.person_id != person_id]
         self._by_tag[tag] = kept
 
@@ -122,6 +125,7 @@ class PersonFaces:
         self._face_ids = face_ids
 
     async def add(self, image: PlannedImage, detection_model: str | None) -> str:
+        """Add the image's face with its tag; returns the persisted face id."""
         face: PersistedFace = await self._persons.add_face(
             self._group_id,
             self.person_id,
@@ -133,6 +137,7 @@ class PersonFaces:
         return face.persisted_face_id
 
     async def lookup(self) -> TagMap:
+        """The facekit tags the person's faces carry now, with their face ids."""
         face_ids, self._face_ids = self._face_ids, None
         if face_ids is None:
             person = await self._persons.get(self._group_id, self.person_id)
@@ -152,6 +157,7 @@ class PersonFaces:
         return tags
 
     async def delete(self, face_id: str) -> None:
+        """Remove one face (an extra copy); a face already gone is not an error."""
         with contextlib.suppress(NotFoundError):
             await self._persons.delete_face(self._group_id, self.person_id, face_id)
         self._known.pop(face_id, None)
@@ -166,12 +172,14 @@ class ListFaces:
         self._list_id = list_id
 
     async def add(self, image: PlannedImage, detection_model: str | None) -> str:
+        """Add the image's face with its tag; returns the persisted face id."""
         face: PersistedFace = await self._lists.add_face(
             self._list_id, image.source, user_data=image.tag, detection_model=detection_model
         )
         return face.persisted_face_id
 
     async def lookup(self) -> TagMap:
+        """The facekit tags the list's faces carry now, with their face ids."""
         if isinstance(self._lists, LargeFaceLists):
             stored = [face async for face in self._lists.list_faces(self._list_id)]
         else:
@@ -183,5 +191,6 @@ class ListFaces:
         return tags
 
     async def delete(self, face_id: str) -> None:
+        """Remove one face (an extra copy); a face already gone is not an error."""
         with contextlib.suppress(NotFoundError):
             await self._lists.delete_face(self._list_id, face_id)

@@ -114,6 +114,7 @@ class EnrollmentRun:
 
     @property
     def progress_key(self) -> str:
+        """The Redis hash where the run's jobs count their images."""
         return f"facekit:enroll-progress:{self.run_id}"
 
 
@@ -304,7 +305,7 @@ async def enroll_with_queue(
 
 
 def redis_settings(url: str) -> RedisSettings:
-    """arq's settings for a redis:// URL (a clear facekit error for anything else)."""
+    """The arq settings of a redis:// URL (a clear facekit error for anything else)."""
     if not isinstance(url, str) or not url.startswith(("redis://", "rediss://", "unix://")):
         raise FaceValidationError("queue", "must be a redis://, rediss:// or unix:// URL")
     try:

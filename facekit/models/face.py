@@ -58,6 +58,8 @@ class FaceRectangle:
 
 @attrs.frozen(kw_only=True)
 class Coordinate:
+    """A point of the image, in pixels."""
+
     x: float
     y: float
 
@@ -97,6 +99,8 @@ class FaceLandmarks:
 
 @attrs.frozen(kw_only=True)
 class FacialHair:
+    """The `facialHair` attribute: each kind's length from 0 to 1."""
+
     moustache: float | None = None
     beard: float | None = None
     sideburns: float | None = None
@@ -104,6 +108,8 @@ class FacialHair:
 
 @attrs.frozen(kw_only=True)
 class HeadPose:
+    """The `headPose` attribute: roll, yaw and pitch in degrees."""
+
     roll: float | None = None
     yaw: float | None = None
     pitch: float | None = None
@@ -111,6 +117,8 @@ class HeadPose:
 
 @attrs.frozen(kw_only=True)
 class Emotion:
+    """The `emotion` attribute: a confidence from 0 to 1 per emotion."""
+
     anger: float | None = None
     contempt: float | None = None
     disgust: float | None = None
@@ -123,12 +131,16 @@ class Emotion:
 
 @attrs.frozen(kw_only=True)
 class HairColor:
+    """One colour of the `hair` attribute, with its confidence."""
+
     color: HairColorType | None = None
     confidence: float | None = None
 
 
 @attrs.frozen(kw_only=True)
 class Hair:
+    """The `hair` attribute: baldness (0 to 1), whether the hair is hidden, its colours."""
+
     bald: float | None = None
     invisible: bool | None = None
     hair_color: list[HairColor] = attrs.field(factory=list)
@@ -136,12 +148,16 @@ class Hair:
 
 @attrs.frozen(kw_only=True)
 class Makeup:
+    """The `makeup` attribute: eye and lip makeup."""
+
     eye_makeup: bool | None = None
     lip_makeup: bool | None = None
 
 
 @attrs.frozen(kw_only=True)
 class Occlusion:
+    """The `occlusion` attribute: whether forehead, eyes or mouth are covered."""
+
     forehead_occluded: bool | None = None
     eye_occluded: bool | None = None
     mouth_occluded: bool | None = None
@@ -149,30 +165,40 @@ class Occlusion:
 
 @attrs.frozen(kw_only=True)
 class Accessory:
+    """One entry of the `accessories` attribute, with its confidence."""
+
     type: AccessoryType | None = None
     confidence: float | None = None
 
 
 @attrs.frozen(kw_only=True)
 class Blur:
+    """The `blur` attribute: a level and a value from 0 to 1."""
+
     blur_level: BlurLevel | None = None
     value: float | None = None
 
 
 @attrs.frozen(kw_only=True)
 class Exposure:
+    """The `exposure` attribute: a level and a value from 0 to 1."""
+
     exposure_level: ExposureLevel | None = None
     value: float | None = None
 
 
 @attrs.frozen(kw_only=True)
 class Noise:
+    """The `noise` attribute: a level and a value from 0 to 1."""
+
     noise_level: NoiseLevel | None = None
     value: float | None = None
 
 
 @attrs.frozen(kw_only=True)
 class Mask:
+    """The `mask` attribute: its kind and whether it covers nose and mouth."""
+
     type: MaskType | None = None
     nose_and_mouth_covered: bool | None = None
 
@@ -229,6 +255,8 @@ class GroupResult:
 
 @attrs.frozen(kw_only=True)
 class IdentifyCandidate:
+    """A person of the group a face may be, with identify's confidence."""
+
     person_id: str
     confidence: float
 
@@ -243,5 +271,7 @@ class IdentifyResult:
 
 @attrs.frozen(kw_only=True)
 class VerifyResult:
+    """Whether two faces (or a face and a person) are the same person, and how sure."""
+
     is_identical: bool
     confidence: float

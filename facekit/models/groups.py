@@ -29,6 +29,8 @@ class PersistedFace:
 
 @attrs.frozen(kw_only=True)
 class FaceList:
+    """A face list, with its persisted faces."""
+
     face_list_id: str
     name: str
     user_data: str | None = None
@@ -38,6 +40,8 @@ class FaceList:
 
 @attrs.frozen(kw_only=True)
 class LargeFaceList:
+    """A large face list (its faces are listed with `list_faces`)."""
+
     large_face_list_id: str
     name: str
     user_data: str | None = None
@@ -46,6 +50,8 @@ class LargeFaceList:
 
 @attrs.frozen(kw_only=True)
 class PersonGroup:
+    """A person group (its persons are under `person_groups.persons`)."""
+
     person_group_id: str
     name: str
     user_data: str | None = None
@@ -54,6 +60,8 @@ class PersonGroup:
 
 @attrs.frozen(kw_only=True)
 class LargePersonGroup:
+    """A large person group (its persons are under `large_person_groups.persons`)."""
+
     large_person_group_id: str
     name: str
     user_data: str | None = None

@@ -22,11 +22,15 @@ __all__ = [
 
 @attrs.frozen(kw_only=True)
 class ImageUrlBody:
+    """The body of detect and add-face with an image URL."""
+
     url: str
 
 
 @attrs.frozen(kw_only=True)
 class FindSimilarBody:
+    """The body of Face_FindSimilar."""
+
     face_id: str
     face_list_id: str | None = None
     large_face_list_id: str | None = None
@@ -37,11 +41,15 @@ class FindSimilarBody:
 
 @attrs.frozen(kw_only=True)
 class GroupBody:
+    """The body of Face_Group."""
+
     face_ids: list[str]
 
 
 @attrs.frozen(kw_only=True)
 class IdentifyBody:
+    """The body of Face_Identify."""
+
     face_ids: list[str]
     person_group_id: str | None = None
     large_person_group_id: str | None = None
@@ -51,12 +59,16 @@ class IdentifyBody:
 
 @attrs.frozen(kw_only=True)
 class VerifyFaceToFaceBody:
+    """The body of Face_VerifyFaceToFace."""
+
     face_id1: str
     face_id2: str
 
 
 @attrs.frozen(kw_only=True)
 class VerifyFaceToPersonBody:
+    """The body of Face_VerifyFaceToPerson."""
+
     face_id: str
     person_id: str
     person_group_id: str | None = None
@@ -65,6 +77,8 @@ class VerifyFaceToPersonBody:
 
 @attrs.frozen(kw_only=True)
 class MetaDataBody:
+    """The body of a group's or list's create."""
+
     name: str
     user_data: str | None = None
     recognition_model: str | None = None
@@ -72,17 +86,23 @@ class MetaDataBody:
 
 @attrs.frozen(kw_only=True)
 class NameAndUserDataBody:
+    """The body of a group's, list's or person's update, and of a person's create."""
+
     name: str | None = None
     user_data: str | None = None
 
 
 @attrs.frozen(kw_only=True)
 class UpdateFaceBody:
+    """The body of a persisted face's update."""
+
     user_data: str | None = None
 
 
 @attrs.frozen(kw_only=True)
 class TakeSnapshotBody:
+    """The body of Snapshot_Take."""
+
     type: str
     object_id: str
     apply_scope: list[str]
@@ -91,11 +111,15 @@ class TakeSnapshotBody:
 
 @attrs.frozen(kw_only=True)
 class UpdateSnapshotBody:
+    """The body of Snapshot_Update."""
+
     apply_scope: list[str] | None = None
     user_data: str | None = None
 
 
 @attrs.frozen(kw_only=True)
 class ApplySnapshotBody:
+    """The body of Snapshot_Apply."""
+
     object_id: str
     mode: str | None = None

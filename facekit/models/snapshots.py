@@ -18,6 +18,8 @@ _UUID_AT_END = re.compile(
 
 @attrs.frozen(kw_only=True)
 class Snapshot:
+    """A snapshot: its type, the account that took it, who may apply it, its times."""
+
     id: str
     account: str
     type: SnapshotObjectType

@@ -17,6 +17,7 @@ from ..models.requests import (
     VerifyFaceToPersonBody,
 )
 from ..session import CallOptions
+from ._base import operation
 
 if TYPE_CHECKING:
     from ..session import FaceSession
@@ -34,6 +35,7 @@ class FaceOperations:
 
     _session: FaceSession
 
+    @operation("Face_DetectWithUrl", "Face_DetectWithStream")
     async def detect(
         self,
         image: ImageInput,
@@ -80,6 +82,7 @@ class FaceOperations:
             options=options,
         )
 
+    @operation("Face_FindSimilar")
     async def find_similar(
         self,
         face_id: str,
@@ -120,6 +123,7 @@ class FaceOperations:
             options=options,
         )
 
+    @operation("Face_Group")
     async def group(self, face_ids: Sequence[str], **options: Unpack[CallOptions]) -> GroupResult:
         """Partition 2..1000 faces into groups of the same person."""
         body = GroupBody(
@@ -129,6 +133,7 @@ class FaceOperations:
             "POST", ["group"], json=body, idempotent=True, result=GroupResult, options=options
         )
 
+    @operation("Face_Identify")
     async def identify(
         self,
         face_ids: Sequence[str],
@@ -163,6 +168,7 @@ class FaceOperations:
             options=options,
         )
 
+    @operation("Face_VerifyFaceToFace")
     async def verify_face_to_face(
         self, face_id1: str, face_id2: str, **options: Unpack[CallOptions]
     ) -> VerifyResult:
@@ -175,6 +181,7 @@ class FaceOperations:
             "POST", ["verify"], json=body, idempotent=True, result=VerifyResult, options=options
         )
 
+    @operation("Face_VerifyFaceToPerson")
     async def verify_face_to_person(
         self,
         face_id: str,

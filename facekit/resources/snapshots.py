@@ -12,7 +12,7 @@ from ..models import OperationLocation, OperationStatus, Snapshot
 from ..models.requests import ApplySnapshotBody, TakeSnapshotBody, UpdateSnapshotBody
 from ..polling import OperationPoller, PollingPolicy, checked_policy, resume
 from ..session import CallOptions, RawResponse
-from ._base import Resource
+from ._base import Resource, operation
 
 __all__ = ["Snapshots"]
 
@@ -23,6 +23,7 @@ APPLY_MODES = ("CreateNew",)
 class Snapshots(Resource):
     """Take, apply and manage snapshots (Snapshot_*)."""
 
+    @operation("Snapshot_Take")
     async def take(
         self,
         type: str,
@@ -86,6 +87,7 @@ class Snapshots(Resource):
             )
         return poller
 
+    @operation("Snapshot_List")
     async def list(
         self,
         *,
@@ -107,7 +109,9 @@ class Snapshots(Resource):
             options=options,
         )
 
+    @operation("Snapshot_Get")
     async def get(self, snapshot_id: str, **options: Unpack[CallOptions]) -> Snapshot:
+        """The snapshot: its type, the account that took it, apply scope, user data, times."""
         return await self._session.call(
             "GET",
             ["snapshots", check.uuid_id("snapshot_id", snapshot_id)],
@@ -116,6 +120,7 @@ class Snapshots(Resource):
             options=options,
         )
 
+    @operation("Snapshot_Update")
     async def update(
         self,
         snapshot_id: str,
@@ -139,7 +144,9 @@ class Snapshots(Resource):
             options=options,
         )
 
+    @operation("Snapshot_Delete")
     async def delete(self, snapshot_id: str, **options: Unpack[CallOptions]) -> None:
+        """Delete the snapshot and the data it holds."""
         await self._session.call(
             "DELETE",
             ["snapshots", check.uuid_id("snapshot_id", snapshot_id)],
@@ -147,6 +154,7 @@ class Snapshots(Resource):
             options=options,
         )
 
+    @operation("Snapshot_Apply")
     async def apply(
         self,
         snapshot_id: str,
@@ -170,6 +178,7 @@ class Snapshots(Resource):
         )
         return _operation_location(response)
 
+    @operation("Snapshot_GetOperationStatus")
     async def get_operation_status(
         self, operation_id: str, **options: Unpack[CallOptions]
     ) -> OperationStatus:

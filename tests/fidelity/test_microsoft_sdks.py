@@ -112,12 +112,13 @@ def old_enroll_person_group(client: Any, group_id: str) -> dict[str, str]:
 
 
 def old_detect(client: Any, image: bytes) -> list[Any]:
-    return client.face.detect_with_stream(
+    faces: list[Any] = client.face.detect_with_stream(
         io.BytesIO(image),
         return_face_id=True,
         recognition_model=RECOGNITION,
         detection_model=DETECTION,
     )
+    return faces
 
 
 def old_identify_names(client: Any, names: dict[str, str], **target: str) -> list[str | None]:
@@ -276,12 +277,13 @@ def new_clients(emulator: FaceEmulator) -> tuple[Any, Any]:
 
 
 def new_detect(face_client: Any, image: bytes) -> list[Any]:
-    return face_client.detect(
+    faces: list[Any] = face_client.detect(
         image,
         detection_model=DETECTION,
         recognition_model=RECOGNITION,
         return_face_id=True,
     )
+    return faces
 
 
 def test_new_sdk_large_person_group_identify(emulator: FaceEmulator) -> None:

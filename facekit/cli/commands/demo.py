@@ -15,14 +15,16 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .auth import KeyCredential
-from .bulk import EnrollmentProgress, enroll_people
-from .cli import EXIT_OK, EXIT_PARTIAL, Console, ProgressBar, connect
-from .errors import FaceValidationError, NotFoundError
+from ...auth import KeyCredential
+from ...bulk import EnrollmentProgress, enroll_people
+from ...errors import FaceValidationError, NotFoundError
+from ..connection import connect
+from ..console import Console, ProgressBar
+from ..errors import EXIT_OK, EXIT_PARTIAL
 
 if TYPE_CHECKING:
-    from .client import FaceClient
-    from .emulator import FaceEmulator
+    from ...client import FaceClient
+    from ...emulator import FaceEmulator
 
 GROUP = "facekit-demo-family"
 FAMILY = ("anna", "bill", "clara", "dev", "emma", "farid")
@@ -31,7 +33,8 @@ MODEL = "recognition_04"
 
 
 def make_photos(root: Path) -> None:
-    from .emulator import synthetic_face
+    """Write PHOTOS_EACH synthetic photos of each of the FAMILY into root/<name>/."""
+    from ...emulator import synthetic_face
 
     for name in FAMILY:
         folder = root / name
@@ -40,7 +43,8 @@ def make_photos(root: Path) -> None:
             (folder / f"{name}-{variant}.png").write_bytes(synthetic_face(name, variant))
 
 
-async def run_demo(args: argparse.Namespace, console: Console) -> int:
+async def run(args: argparse.Namespace, console: Console) -> int:
+    """The tour against the embedded emulator; EXIT_PARTIAL if a step did not see what it should."""
     started = time.monotonic()
     async with connect(args, console) as (face, emulator):
         if emulator is None:
@@ -67,6 +71,7 @@ async def run_demo(args: argparse.Namespace, console: Console) -> int:
 
 
 async def enroll_and_train(face: FaceClient, root: Path, console: Console) -> bool:
+    """Bulk-enroll the photos into the demo group and train it; whether both succeeded."""
     bar = ProgressBar(console.err, "   enrolling")
 
     def progress(p: EnrollmentProgress) -> None:
@@ -97,7 +102,8 @@ async def enroll_and_train(face: FaceClient, root: Path, console: Console) -> bo
 
 
 async def recognise(face: FaceClient, emulator: FaceEmulator, console: Console) -> bool:
-    from .emulator import group_photo, synthetic_face
+    """Identify, verify and find-similar on fresh photos; whether each found the right faces."""
+    from ...emulator import group_photo, synthetic_face
 
     names = {p.person_id: p.name async for p in face.large_person_groups.persons.list(GROUP)}
     cast = [("clara", 9), ("a-stranger", 1), ("bill", 9), ("dev", 9)]
@@ -152,9 +158,10 @@ async def recognise(face: FaceClient, emulator: FaceEmulator, console: Console) 
 
 
 async def migrate(face: FaceClient, emulator: FaceEmulator, console: Console) -> bool:
-    from .client import FaceClient
-    from .emulator import FaceEmulator, group_photo
-    from .session import capture_responses
+    """Snapshot the group to a second emulated resource and identify there; whether it worked."""
+    from ...client import FaceClient
+    from ...emulator import FaceEmulator, group_photo
+    from ...session import capture_responses
 
     # A second Face resource with its own key: snapshots move between subscriptions.
     async with (

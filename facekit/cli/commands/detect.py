@@ -1,0 +1,34 @@
+"""`facekit detect`: the faces in an image file or at a URL."""
+
+from __future__ import annotations
+
+import argparse
+
+from ...models._serde import to_wire
+from ..arguments import image_argument
+from ..connection import connect
+from ..console import Console
+from ..errors import EXIT_OK
+
+
+async def run(args: argparse.Namespace, console: Console) -> int:
+    """Detect the faces and print where they are (and their ids with --face-id)."""
+    image = image_argument(args.image)
+    async with connect(args, console) as (face, _emulator):
+        faces = await face.detect(
+            image,
+            return_face_id=args.face_id,
+            return_face_attributes=args.attributes or None,
+            detection_model=args.detection_model,
+            recognition_model=args.recognition_model,
+        )
+    data = [to_wire(f) for f in faces]
+    lines = [f"{len(faces)} face(s)"]
+    for found in faces:
+        r = found.face_rectangle
+        lines.append(
+            f"  at left={r.left} top={r.top} width={r.width} height={r.height}"
+            + (f"  faceId {found.face_id}" if found.face_id else "")
+        )
+    console.result(data, "\n".join(lines))
+    return EXIT_OK

@@ -1,0 +1,56 @@
+"""`facekit emulator`: a local Face service until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+
+from ...emulator import EmulatorSettings, FaceEmulator, Fault
+from ..errors import EXIT_OK, EXIT_USAGE
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve the emulator with the given settings and faults; print its endpoint and key."""
+    settings = EmulatorSettings(rate_limit=args.rate_limit)
+    if args.training_seconds is not None:
+        settings.training_base_seconds = args.training_seconds
+    if args.write_seconds is not None:
+        settings.write_seconds = args.write_seconds
+    try:
+        faults = [Fault.from_dict(json.loads(text)) for text in args.fault]
+    except (ValueError, TypeError) as exc:
+        print(f"facekit: invalid --fault: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    emulator = FaceEmulator(
+        key=args.key,
+        host=args.host,
+        port=args.port,
+        settings=settings,
+        seed=args.seed,
+        max_connections=args.max_connections,
+    )
+    for fault in faults:
+        emulator.faults.add(fault)
+
+    async def serve() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        async with emulator:
+            print(f"Face emulator listening on {emulator.endpoint}", flush=True)
+            print(f"endpoint: {emulator.endpoint}", flush=True)
+            print(f"key: {emulator.key}", flush=True)
+            if emulator.service.protect_control:
+                print("control endpoints (/_emulator/...) require the key", flush=True)
+            await stop.wait()
+
+    try:
+        asyncio.run(serve())
+    except OSError as exc:
+        print(f"facekit: cannot serve on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        return 1
+    return EXIT_OK

@@ -1,0 +1,96 @@
+"""`facekit enroll`: a folder root/<person>/<images> into a (large) person group."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+
+from ...bulk import EnrollmentProgress, SettlePolicy, binding_for, enroll_people, plan_people
+from ...bulk.journal import default_journal_path
+from ...errors import FaceValidationError
+from ...models._serde import to_wire
+from ..connection import connect
+from ..console import Console, ProgressBar, table
+from ..errors import EXIT_OK, EXIT_PARTIAL
+
+
+async def run(args: argparse.Namespace, console: Console) -> int:
+    """Enroll the folder (resuming from its journal), report, and train if asked."""
+    if args.journal and args.no_journal:
+        raise FaceValidationError("--journal", "give --journal or --no-journal, not both")
+    if args.settle_seconds is not None and not (
+        math.isfinite(args.settle_seconds) and args.settle_seconds >= 0
+    ):
+        raise FaceValidationError("--settle-seconds", "must be a finite number of seconds >= 0")
+    # Everything the run needs is checked before a client (or an emulator) starts.
+    plan = plan_people(args.folder)
+    settle = SettlePolicy(window=args.settle_seconds)
+    async with connect(args, console) as (face, emulator):
+        journal: Path | None = Path(args.journal) if args.journal else None
+        if journal is None and not args.no_journal and emulator is None:
+            collection = "largepersongroups" if args.large else "persongroups"
+            journal = default_journal_path(binding_for(face, collection, args.group))
+            try:
+                journal.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            except OSError as exc:
+                raise FaceValidationError(
+                    "journal",
+                    f"cannot create the state folder {journal.parent} ({exc.strerror or exc}); "
+                    "set FACEKIT_STATE_DIR, or give --journal FILE or --no-journal",
+                ) from None
+        if journal is not None:
+            console.say(f"journal: {journal}")
+        bar = ProgressBar(console.err, "enrolling")
+
+        def progress(p: EnrollmentProgress) -> None:
+            note = f"faces, {p.images_failed} not enrolled" if p.images_failed else "faces"
+            bar.update(p.images_done + p.images_failed, p.images_total, note)
+
+        try:
+            report = await enroll_people(
+                face,
+                args.group,
+                plan,
+                large=args.large,
+                journal=journal,
+                concurrency=args.concurrency,
+                recognition_model=args.recognition_model,
+                train=args.train,
+                retry_failed=args.retry_failed,
+                settle=settle,
+                progress=progress,
+            )
+        finally:
+            bar.close()
+    data = to_wire(report) | {
+        "ok": report.ok,
+        "facesEnrolled": report.faces_enrolled,
+        "facesFailed": report.faces_failed,
+        "facesPending": report.faces_pending,
+        "facesUnsettled": report.faces_unsettled,
+        "failuresByReason": report.failures_by_reason,
+    }
+    rows = [
+        ("persons created", report.persons_created),
+        ("persons already there", report.persons_found),
+        ("faces added", report.faces_added),
+        ("faces already there", report.faces_found),
+        ("faces settled after an unclear answer", report.faces_settled),
+        ("extra copies removed", report.duplicates_removed),
+        ("failed (bad image, quota)", report.faces_failed),
+        ("pending (retried next run)", report.faces_pending),
+        ("unsettled (looked up next run)", report.faces_unsettled),
+        ("seconds", f"{report.elapsed:.1f}"),
+    ]
+    if report.training is not None:
+        rows.append(("training", report.training.status))
+    if report.training_error is not None:
+        rows.append(("training", f"not done: {report.training_error}"))
+    text = "enrollment finished\n" + table(rows)
+    for failure in report.failures:
+        text += f"\n  {failure.kind}: {failure.person}/{failure.image}: {failure.reason}"
+    if report.faces_failed and not args.retry_failed:
+        text += "\n  (fix or replace the failed images; --retry-failed sends them again)"
+    console.result(data, text)
+    return EXIT_OK if report.ok else EXIT_PARTIAL

@@ -1,0 +1,63 @@
+"""The client a command works with: the configured endpoint, or an embedded emulator."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import math
+import os
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+from ..auth import KeyCredential
+from ..client import FaceClient
+from ..errors import FaceValidationError
+from ..ratelimit import RateLimiter
+from .console import Console
+
+if TYPE_CHECKING:
+    from ..emulator import FaceEmulator
+
+
+@contextlib.asynccontextmanager
+async def connect(
+    args: argparse.Namespace, console: Console
+) -> AsyncIterator[tuple[FaceClient, FaceEmulator | None]]:
+    """A client for the configured endpoint, or for an embedded emulator if none is set."""
+    endpoint = args.endpoint or os.environ.get("FACE_ENDPOINT")
+    key = args.key or os.environ.get("FACE_KEY")
+    if endpoint and not key:
+        raise FaceValidationError("key", "an endpoint is set but no key (--key or FACE_KEY)")
+    options = _client_options(args)
+    if endpoint and key:
+        async with FaceClient(
+            endpoint, KeyCredential(key), api_path=args.api_path, **options
+        ) as face:
+            yield face, None
+        return
+    from ..emulator import EmulatorSettings
+    from ..emulator import FaceEmulator as Emulator
+
+    settings = EmulatorSettings(training_base_seconds=0.5)
+    async with Emulator(settings=settings) as emulator:
+        console.say(
+            f"(no endpoint configured: using an embedded Face emulator at {emulator.endpoint}; "
+            "its data lives only while this command runs)"
+        )
+        async with FaceClient(
+            emulator.endpoint, KeyCredential(emulator.key), api_path=args.api_path, **options
+        ) as face:
+            yield face, emulator
+
+
+def _client_options(args: argparse.Namespace) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    if getattr(args, "timeout", None) is not None:
+        if not (math.isfinite(args.timeout) and args.timeout > 0):
+            raise FaceValidationError("--timeout", "must be a finite number of seconds > 0")
+        options["timeout"] = args.timeout
+    if getattr(args, "rate_limit", None) is not None:
+        if not (math.isfinite(args.rate_limit) and args.rate_limit > 0):
+            raise FaceValidationError("--rate-limit", "must be a positive number per second")
+        options["rate_limiter"] = RateLimiter(args.rate_limit)
+    return options
