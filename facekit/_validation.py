@@ -59,6 +59,13 @@ def container_id(parameter: str, value: Any) -> str:
     return value
 
 
+def start_cursor(value: Any) -> str | None:
+    """A list's `start` cursor: the id after which the page begins (at most 64 chars)."""
+    if value is not None and (not isinstance(value, str) or len(value) > CONTAINER_ID_MAX):
+        raise FaceValidationError("start", "must be a string of at most 64 characters")
+    return value
+
+
 def optional_container_id(parameter: str, value: Any) -> str | None:
     """A container id, or None (not sent)."""
     return None if value is None else container_id(parameter, value)

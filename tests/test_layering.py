@@ -54,7 +54,7 @@ def import_graph() -> dict[str, set[str]]:
 
 def test_the_graph_sees_relative_and_lazy_imports() -> None:
     graph = import_graph()
-    assert "facekit.resources._shared" in graph["facekit.resources.person_groups"]
+    assert "facekit.resources._containers" in graph["facekit.resources.person_groups"]
     # connect() imports the emulator inside the function, only when no endpoint is set.
     assert "facekit.emulator" in graph["facekit.cli.connection"]
     assert "facekit.client" in graph["facekit.cli.connection"]

@@ -1,4 +1,4 @@
-"""One module per REST resource, each listing its operations as methods marked by operationId."""
+"""One module per REST resource; each method is a few lines over the session."""
 
 from .face import FaceOperations
 from .face_lists import FaceLists

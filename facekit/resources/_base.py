@@ -1,18 +1,18 @@
-"""What every resource shares: the session, and the operation ids its methods carry."""
+"""What every resource shares: the session, and the add-face call of groups and lists."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-import attrs
+from .. import _validation as check
+from ..errors import FaceValidationError
+from ..images import ImageInput, ProgressCallback, image_request
+from ..models import PersistedFace
+from ..models.requests import ImageUrlBody, NameAndUserDataBody
 
 if TYPE_CHECKING:
-    from ..session import FaceSession
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-_OPERATION_ATTRIBUTE = "__facekit_operation__"
+    from ..session import CallOptions, FaceSession
 
 
 class Resource:
@@ -25,31 +25,44 @@ class Resource:
         return f"{type(self).__name__}({self._session.base_url})"
 
 
-@attrs.frozen
-class Operation:
-    """What facekit knows about the REST operation a method performs.
+async def add_face(
+    session: FaceSession,
+    path: Sequence[str],
+    image: ImageInput,
+    *,
+    user_data: str | None,
+    target_face: Any,
+    detection_model: str | None,
+    progress: ProgressCallback | None,
+    options: CallOptions,
+) -> PersistedFace:
+    """POST .../persistedfaces from a URL (JSON) or an image stream (octet-stream)."""
+    params = {
+        "userData": check.face_user_data(user_data),
+        "targetFace": check.target_face(target_face),
+        "detectionModel": check.model_name("detection_model", detection_model),
+    }
+    url, upload = image_request(image, progress)
+    # Adding a face is not idempotent: a blind retry after an ambiguous failure can add it twice.
+    return await session.call(
+        "POST",
+        path,
+        params=params,
+        json=ImageUrlBody(url=url) if url is not None else None,
+        upload=upload,
+        idempotent=False,
+        result=PersistedFace,
+        options=options,
+    )
 
-    `ids` are the swagger operationIds (two where the service has a URL and a stream
-    overload of one call, e.g. Face_DetectWithUrl and Face_DetectWithStream).
-    """
 
-    ids: tuple[str, ...]
-
-
-def operation(*operation_ids: str) -> Callable[[F], F]:
-    """Mark a resource method as the one performing these REST operations (by operationId)."""
-    if not operation_ids:
-        raise ValueError("give at least one operationId")
-    record = Operation(ids=operation_ids)
-
-    def mark(method: F) -> F:
-        setattr(method, _OPERATION_ATTRIBUTE, record)
-        return method
-
-    return mark
-
-
-def operation_of(method: Any) -> Operation | None:
-    """The Operation a method was marked with, or None for a convenience (begin_*, resume)."""
-    record = getattr(method, _OPERATION_ATTRIBUTE, None)
-    return record if isinstance(record, Operation) else None
+def name_and_user_data(
+    name: str | None, user_data: str | None, *, require_one: bool
+) -> NameAndUserDataBody:
+    body = NameAndUserDataBody(
+        name=check.name("name", name, required=False),
+        user_data=check.user_data("user_data", user_data),
+    )
+    if require_one and body.name is None and body.user_data is None:
+        raise FaceValidationError("name/user_data", "give name, user_data or both")
+    return body

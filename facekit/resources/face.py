@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Unpack
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Final, Unpack
 
 from .. import _validation as check
 from ..images import ImageInput, ProgressCallback, image_request
@@ -17,12 +17,23 @@ from ..models.requests import (
     VerifyFaceToPersonBody,
 )
 from ..session import CallOptions
-from ._base import operation
 
 if TYPE_CHECKING:
     from ..session import FaceSession
 
 __all__ = ["FaceOperations"]
+
+#: Every operation of this resource in the REST API (v1.0 operationIds) and the method
+#: that sends it.
+OPERATIONS: Final[Mapping[str, str]] = {
+    "Face_DetectWithStream": "FaceOperations.detect",
+    "Face_DetectWithUrl": "FaceOperations.detect",
+    "Face_FindSimilar": "FaceOperations.find_similar",
+    "Face_Group": "FaceOperations.group",
+    "Face_Identify": "FaceOperations.identify",
+    "Face_VerifyFaceToFace": "FaceOperations.verify_face_to_face",
+    "Face_VerifyFaceToPerson": "FaceOperations.verify_face_to_person",
+}
 
 MATCH_MODES = ("matchPerson", "matchFace")
 
@@ -35,7 +46,6 @@ class FaceOperations:
 
     _session: FaceSession
 
-    @operation("Face_DetectWithUrl", "Face_DetectWithStream")
     async def detect(
         self,
         image: ImageInput,
@@ -82,7 +92,6 @@ class FaceOperations:
             options=options,
         )
 
-    @operation("Face_FindSimilar")
     async def find_similar(
         self,
         face_id: str,
@@ -123,7 +132,6 @@ class FaceOperations:
             options=options,
         )
 
-    @operation("Face_Group")
     async def group(self, face_ids: Sequence[str], **options: Unpack[CallOptions]) -> GroupResult:
         """Partition 2..1000 faces into groups of the same person."""
         body = GroupBody(
@@ -133,7 +141,6 @@ class FaceOperations:
             "POST", ["group"], json=body, idempotent=True, result=GroupResult, options=options
         )
 
-    @operation("Face_Identify")
     async def identify(
         self,
         face_ids: Sequence[str],
@@ -168,7 +175,6 @@ class FaceOperations:
             options=options,
         )
 
-    @operation("Face_VerifyFaceToFace")
     async def verify_face_to_face(
         self, face_id1: str, face_id2: str, **options: Unpack[CallOptions]
     ) -> VerifyResult:
@@ -181,7 +187,6 @@ class FaceOperations:
             "POST", ["verify"], json=body, idempotent=True, result=VerifyResult, options=options
         )
 
-    @operation("Face_VerifyFaceToPerson")
     async def verify_face_to_person(
         self,
         face_id: str,

@@ -1,287 +1,53 @@
-"""LargePersonGroup and LargePersonGroup Person operations (/largepersongroups).
-
-One method per REST operation, marked with its operationId; the requests are built by the
-helpers of `_shared`, which person groups share.
-"""
+"""LargePersonGroup and LargePersonGroup Person operations (/largepersongroups)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Unpack
+from collections.abc import Mapping
+from typing import Final
 
-from ..images import ImageInput, ProgressCallback
-from ..models import LargePersonGroup, PersistedFace, Person, TrainingStatus
-from ..paging import AsyncPager
-from ..polling import PollingPolicy, TrainingPoller
-from ..session import CallOptions, FaceSession
-from . import _shared as shared
-from ._base import Resource, operation
+from ..models import LargePersonGroup
+from ..session import FaceSession
+from ._containers import PagedContainerOperations, PersonOperations, TrainingOperations
 
 __all__ = ["LargePersonGroupPersons", "LargePersonGroups"]
 
-LARGE_PERSON_GROUPS = shared.Container(
-    "largepersongroups", "large_person_group_id", LargePersonGroup
-)
+#: Every operation of this resource in the REST API (v1.0 operationIds) and the method
+#: that sends it; the bodies live in _containers.py, shared with person groups.
+OPERATIONS: Final[Mapping[str, str]] = {
+    "LargePersonGroup_Create": "LargePersonGroups.create",
+    "LargePersonGroup_Delete": "LargePersonGroups.delete",
+    "LargePersonGroup_Get": "LargePersonGroups.get",
+    "LargePersonGroup_GetTrainingStatus": "LargePersonGroups.get_training_status",
+    "LargePersonGroup_List": "LargePersonGroups.list",
+    "LargePersonGroup_Train": "LargePersonGroups.train",
+    "LargePersonGroup_Update": "LargePersonGroups.update",
+    "LargePersonGroupPerson_AddFaceFromStream": "LargePersonGroupPersons.add_face",
+    "LargePersonGroupPerson_AddFaceFromUrl": "LargePersonGroupPersons.add_face",
+    "LargePersonGroupPerson_Create": "LargePersonGroupPersons.create",
+    "LargePersonGroupPerson_Delete": "LargePersonGroupPersons.delete",
+    "LargePersonGroupPerson_DeleteFace": "LargePersonGroupPersons.delete_face",
+    "LargePersonGroupPerson_Get": "LargePersonGroupPersons.get",
+    "LargePersonGroupPerson_GetFace": "LargePersonGroupPersons.get_face",
+    "LargePersonGroupPerson_List": "LargePersonGroupPersons.list",
+    "LargePersonGroupPerson_Update": "LargePersonGroupPersons.update",
+    "LargePersonGroupPerson_UpdateFace": "LargePersonGroupPersons.update_face",
+}
 
 
-class LargePersonGroups(Resource):
-    """Large person groups: up to 1,000,000 persons, trained before identify (LargePersonGroup_*).
+class LargePersonGroupPersons(PersonOperations):
+    """Persons of a large person group and their faces (LargePersonGroupPerson_*)."""
 
-    Their persons and faces are under `persons`.
-    """
+    _collection = "largepersongroups"
+    _id_parameter = "large_person_group_id"
+
+
+class LargePersonGroups(PagedContainerOperations[LargePersonGroup], TrainingOperations):
+    """Large person groups: up to 1,000,000 persons (LargePersonGroup_*)."""
+
+    _collection = "largepersongroups"
+    _id_parameter = "large_person_group_id"
+    _model = LargePersonGroup
 
     def __init__(self, session: FaceSession) -> None:
         super().__init__(session)
         self.persons = LargePersonGroupPersons(session)
-
-    @operation("LargePersonGroup_Create")
-    async def create(
-        self,
-        container_id: str,
-        *,
-        name: str,
-        user_data: str | None = None,
-        recognition_model: str | None = None,
-        **options: Unpack[CallOptions],
-    ) -> None:
-        """Create an empty large person group; its recognition model is fixed for life."""
-        await shared.create(
-            self._session,
-            LARGE_PERSON_GROUPS,
-            container_id,
-            name=name,
-            user_data=user_data,
-            recognition_model=recognition_model,
-            options=options,
-        )
-
-    @operation("LargePersonGroup_Get")
-    async def get(
-        self,
-        container_id: str,
-        *,
-        return_recognition_model: bool | None = None,
-        **options: Unpack[CallOptions],
-    ) -> LargePersonGroup:
-        """The large person group's name, user data and (if asked) recognition model."""
-        return await shared.get(
-            self._session,
-            LARGE_PERSON_GROUPS,
-            container_id,
-            return_recognition_model=return_recognition_model,
-            options=options,
-        )
-
-    @operation("LargePersonGroup_List")
-    def list(
-        self,
-        *,
-        start: str | None = None,
-        top: int | None = None,
-        return_recognition_model: bool | None = None,
-        **options: Unpack[CallOptions],
-    ) -> AsyncPager[LargePersonGroup]:
-        """All large person groups sorted by id, after `start`; iterate with `async for`."""
-        return shared.list_paged(
-            self._session,
-            LARGE_PERSON_GROUPS,
-            start=start,
-            top=top,
-            return_recognition_model=return_recognition_model,
-            options=options,
-        )
-
-    @operation("LargePersonGroup_Update")
-    async def update(
-        self,
-        container_id: str,
-        *,
-        name: str | None = None,
-        user_data: str | None = None,
-        **options: Unpack[CallOptions],
-    ) -> None:
-        """Change the name and/or user data."""
-        await shared.update(
-            self._session,
-            LARGE_PERSON_GROUPS,
-            container_id,
-            name=name,
-            user_data=user_data,
-            options=options,
-        )
-
-    @operation("LargePersonGroup_Delete")
-    async def delete(self, container_id: str, **options: Unpack[CallOptions]) -> None:
-        """Delete the large person group with its persons and their faces."""
-        await shared.delete(self._session, LARGE_PERSON_GROUPS, container_id, options)
-
-    @operation("LargePersonGroup_Train")
-    async def train(self, container_id: str, **options: Unpack[CallOptions]) -> None:
-        """Queue a training (HTTP 202); follow it with `get_training_status`."""
-        await shared.train(self._session, LARGE_PERSON_GROUPS, container_id, options)
-
-    async def begin_train(
-        self,
-        container_id: str,
-        *,
-        polling: PollingPolicy | None = None,
-        **options: Unpack[CallOptions],
-    ) -> TrainingPoller:
-        """Queue a training and return a poller; `await poller` gives the final status.
-
-        If a training is already running (409 ...TrainingNotFinished), the poller follows it.
-        """
-        return await shared.begin_train(
-            self._session, LARGE_PERSON_GROUPS, container_id, polling=polling, options=options
-        )
-
-    @operation("LargePersonGroup_GetTrainingStatus")
-    async def get_training_status(
-        self, container_id: str, **options: Unpack[CallOptions]
-    ) -> TrainingStatus:
-        """The status of the latest training (404 ...NotTrained if never trained)."""
-        return await shared.get_training_status(
-            self._session, LARGE_PERSON_GROUPS, container_id, options
-        )
-
-
-class LargePersonGroupPersons(Resource):
-    """Persons of a large person group and their faces (LargePersonGroupPerson_*)."""
-
-    @operation("LargePersonGroupPerson_Create")
-    async def create(
-        self,
-        group_id: str,
-        *,
-        name: str | None = None,
-        user_data: str | None = None,
-        **options: Unpack[CallOptions],
-    ) -> Person:
-        """Create a person; the result carries only the new `person_id`."""
-        return await shared.create_person(
-            self._session,
-            LARGE_PERSON_GROUPS,
-            group_id,
-            name=name,
-            user_data=user_data,
-            options=options,
-        )
-
-    @operation("LargePersonGroupPerson_List")
-    def list(
-        self,
-        group_id: str,
-        *,
-        start: str | None = None,
-        top: int | None = None,
-        **options: Unpack[CallOptions],
-    ) -> AsyncPager[Person]:
-        """The group's persons sorted by person id; iterate with `async for`."""
-        return shared.list_persons(
-            self._session, LARGE_PERSON_GROUPS, group_id, start=start, top=top, options=options
-        )
-
-    @operation("LargePersonGroupPerson_Get")
-    async def get(self, group_id: str, person_id: str, **options: Unpack[CallOptions]) -> Person:
-        """The person's name, user data and persisted face ids."""
-        return await shared.get_person(
-            self._session, LARGE_PERSON_GROUPS, group_id, person_id, options
-        )
-
-    @operation("LargePersonGroupPerson_Update")
-    async def update(
-        self,
-        group_id: str,
-        person_id: str,
-        *,
-        name: str | None = None,
-        user_data: str | None = None,
-        **options: Unpack[CallOptions],
-    ) -> None:
-        """Change the person's name and/or user data."""
-        await shared.update_person(
-            self._session,
-            LARGE_PERSON_GROUPS,
-            group_id,
-            person_id,
-            name=name,
-            user_data=user_data,
-            options=options,
-        )
-
-    @operation("LargePersonGroupPerson_Delete")
-    async def delete(self, group_id: str, person_id: str, **options: Unpack[CallOptions]) -> None:
-        """Delete the person and all of its faces."""
-        await shared.delete_person(self._session, LARGE_PERSON_GROUPS, group_id, person_id, options)
-
-    @operation("LargePersonGroupPerson_AddFaceFromUrl", "LargePersonGroupPerson_AddFaceFromStream")
-    async def add_face(
-        self,
-        group_id: str,
-        person_id: str,
-        image: ImageInput,
-        *,
-        user_data: str | None = None,
-        target_face: Sequence[int] | None = None,
-        detection_model: str | None = None,
-        progress: ProgressCallback | None = None,
-        **options: Unpack[CallOptions],
-    ) -> PersistedFace:
-        """Add one face (at most 248 per person) from an image or a URL."""
-        return await shared.add_face(
-            self._session,
-            LARGE_PERSON_GROUPS,
-            (group_id, person_id),
-            image,
-            user_data=user_data,
-            target_face=target_face,
-            detection_model=detection_model,
-            progress=progress,
-            options=options,
-        )
-
-    @operation("LargePersonGroupPerson_GetFace")
-    async def get_face(
-        self,
-        group_id: str,
-        person_id: str,
-        persisted_face_id: str,
-        **options: Unpack[CallOptions],
-    ) -> PersistedFace:
-        """One of the person's faces: its id and user data."""
-        return await shared.get_face(
-            self._session, LARGE_PERSON_GROUPS, (group_id, person_id), persisted_face_id, options
-        )
-
-    @operation("LargePersonGroupPerson_UpdateFace")
-    async def update_face(
-        self,
-        group_id: str,
-        person_id: str,
-        persisted_face_id: str,
-        *,
-        user_data: str,
-        **options: Unpack[CallOptions],
-    ) -> None:
-        """Replace the face's user data (at most 1 KB; "" clears it)."""
-        await shared.update_face(
-            self._session,
-            LARGE_PERSON_GROUPS,
-            (group_id, person_id),
-            persisted_face_id,
-            user_data=user_data,
-            options=options,
-        )
-
-    @operation("LargePersonGroupPerson_DeleteFace")
-    async def delete_face(
-        self,
-        group_id: str,
-        person_id: str,
-        persisted_face_id: str,
-        **options: Unpack[CallOptions],
-    ) -> None:
-        """Delete one of the person's faces."""
-        await shared.delete_face(
-            self._session, LARGE_PERSON_GROUPS, (group_id, person_id), persisted_face_id, options
-        )

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
-from typing import Unpack
+from collections.abc import Mapping, Sequence
+from typing import Final, Unpack
 
 from .. import _validation as check
 from ..errors import FaceResponseError, FaceValidationError
@@ -12,9 +12,21 @@ from ..models import OperationLocation, OperationStatus, Snapshot
 from ..models.requests import ApplySnapshotBody, TakeSnapshotBody, UpdateSnapshotBody
 from ..polling import OperationPoller, PollingPolicy, checked_policy, resume
 from ..session import CallOptions, RawResponse
-from ._base import Resource, operation
+from ._base import Resource
 
 __all__ = ["Snapshots"]
+
+#: Every operation of this resource in the REST API (v1.0 operationIds) and the method
+#: that sends it.
+OPERATIONS: Final[Mapping[str, str]] = {
+    "Snapshot_Apply": "Snapshots.apply",
+    "Snapshot_Delete": "Snapshots.delete",
+    "Snapshot_Get": "Snapshots.get",
+    "Snapshot_GetOperationStatus": "Snapshots.get_operation_status",
+    "Snapshot_List": "Snapshots.list",
+    "Snapshot_Take": "Snapshots.take",
+    "Snapshot_Update": "Snapshots.update",
+}
 
 SNAPSHOT_TYPES = ("FaceList", "LargeFaceList", "LargePersonGroup", "PersonGroup")
 APPLY_MODES = ("CreateNew",)
@@ -23,7 +35,6 @@ APPLY_MODES = ("CreateNew",)
 class Snapshots(Resource):
     """Take, apply and manage snapshots (Snapshot_*)."""
 
-    @operation("Snapshot_Take")
     async def take(
         self,
         type: str,
@@ -87,7 +98,6 @@ class Snapshots(Resource):
             )
         return poller
 
-    @operation("Snapshot_List")
     async def list(
         self,
         *,
@@ -109,9 +119,8 @@ class Snapshots(Resource):
             options=options,
         )
 
-    @operation("Snapshot_Get")
     async def get(self, snapshot_id: str, **options: Unpack[CallOptions]) -> Snapshot:
-        """The snapshot: its type, the account that took it, apply scope, user data, times."""
+        """The snapshot: type, account, apply scope, user data and times."""
         return await self._session.call(
             "GET",
             ["snapshots", check.uuid_id("snapshot_id", snapshot_id)],
@@ -120,7 +129,6 @@ class Snapshots(Resource):
             options=options,
         )
 
-    @operation("Snapshot_Update")
     async def update(
         self,
         snapshot_id: str,
@@ -144,9 +152,8 @@ class Snapshots(Resource):
             options=options,
         )
 
-    @operation("Snapshot_Delete")
     async def delete(self, snapshot_id: str, **options: Unpack[CallOptions]) -> None:
-        """Delete the snapshot and the data it holds."""
+        """Delete the snapshot (only the subscription that took it may)."""
         await self._session.call(
             "DELETE",
             ["snapshots", check.uuid_id("snapshot_id", snapshot_id)],
@@ -154,7 +161,6 @@ class Snapshots(Resource):
             options=options,
         )
 
-    @operation("Snapshot_Apply")
     async def apply(
         self,
         snapshot_id: str,
@@ -178,7 +184,6 @@ class Snapshots(Resource):
         )
         return _operation_location(response)
 
-    @operation("Snapshot_GetOperationStatus")
     async def get_operation_status(
         self, operation_id: str, **options: Unpack[CallOptions]
     ) -> OperationStatus:
