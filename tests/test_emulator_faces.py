@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from facekit.emulator.faces import (
+from facekit.emulator.images import (
     IMAGE_MAX_BYTES,
     IMAGE_MIN_BYTES,
     FoundFace,
@@ -22,14 +22,13 @@ from facekit.emulator.faces import (
     Rect,
     analyze_image,
     attributes,
-    feature_vector,
     group_photo,
     image_url_path,
     landmarks,
     parse_image_url_path,
-    similarity,
     synthetic_face,
 )
+from facekit.emulator.recognition import feature_vector, similarity
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

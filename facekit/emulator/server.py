@@ -16,8 +16,8 @@ from urllib.parse import quote
 from aiohttp import web
 
 from .connections import ConnectionGuard, GuardedSite
-from .faces import synthetic_face
 from .faults import Fault, FaultPlan, RequestLog
+from .images import synthetic_face
 from .service import FaceService, TokenBucket
 from .state import Account, EmulatorSettings, Kind, SnapshotStore
 

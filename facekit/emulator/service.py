@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from . import faces as imaging
+from . import images as imaging
 from .faults import Fault, FaultPlan, LoggedRequest, RequestLog
 from .state import (
     Account,

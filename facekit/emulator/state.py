@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from . import faces as imaging
+from . import images as imaging
+from . import recognition
 
 __all__ = [
     "Account",
@@ -557,7 +558,7 @@ class Account:
             user_data,
             chosen.identity,
             chosen.variant,
-            imaging.feature_vector(chosen.identity, chosen.variant),
+            recognition.feature_vector(chosen.identity, chosen.variant),
         )
         if commit:
             faces[stored.persisted_face_id] = stored
@@ -703,7 +704,7 @@ class Account:
                     face_id,
                     face.identity,
                     face.variant,
-                    imaging.feature_vector(face.identity, face.variant),
+                    recognition.feature_vector(face.identity, face.variant),
                     recognition_model,
                     now + ttl,
                 )
@@ -769,7 +770,7 @@ class Account:
         results = []
         for face_id, query in zip(ids, queries, strict=True):
             scored = [
-                (max(imaging.similarity(query.vector, v) for v in vectors), pid)
+                (max(recognition.similarity(query.vector, v) for v in vectors), pid)
                 for pid, vectors in trained.persons.items()
                 if vectors
             ]
@@ -789,7 +790,7 @@ class Account:
         second = self.detected_face(face_id2, status=404)
         if first.recognition_model != second.recognition_model:
             raise bad("'recognitionModel' is incompatible.")
-        return _verdict(imaging.similarity(first.vector, second.vector))
+        return _verdict(recognition.similarity(first.vector, second.vector))
 
     def verify_person(
         self, face_id: Any, person_id: Any, person_group_id: Any, large_person_group_id: Any
@@ -806,7 +807,7 @@ class Account:
             raise ServiceError(
                 404, "PersistedFaceNotFound", "No persisted face of the person is found."
             )
-        best = max(imaging.similarity(query.vector, f.vector) for f in person.faces.values())
+        best = max(recognition.similarity(query.vector, f.vector) for f in person.faces.values())
         return _verdict(best)
 
     def find_similar(
@@ -847,7 +848,7 @@ class Account:
                 raise bad("'recognitionModel' is incompatible.")
             trained = self.trained_state(lst)
             candidates = [("persistedFaceId", fid, v) for fid, v in trained.faces.items()]
-        scored = [(imaging.similarity(query.vector, v), key, cid) for key, cid, v in candidates]
+        scored = [(recognition.similarity(query.vector, v), key, cid) for key, cid, v in candidates]
         if match_mode == "matchPerson":
             scored = [s for s in scored if s[0] >= MATCH_PERSON_THRESHOLD]
         scored.sort(key=lambda s: s[0], reverse=True)
@@ -866,7 +867,7 @@ class Account:
 
         for i in range(len(faces)):
             for j in range(i + 1, len(faces)):
-                if imaging.similarity(faces[i].vector, faces[j].vector) >= VERIFY_THRESHOLD:
+                if recognition.similarity(faces[i].vector, faces[j].vector) >= VERIFY_THRESHOLD:
                     parent[root(i)] = root(j)
         clusters: dict[int, list[str]] = {}
         for i, fid in enumerate(ids):
