@@ -13,7 +13,8 @@ snapshot operations behind Operation-Location, rate limiting and injectable faul
 from .faults import Fault, FaultPlan, RequestLog
 from .images import group_photo, synthetic_face
 from .server import FaceEmulator
-from .state import EmulatorSettings, SnapshotStore
+from .settings import EmulatorSettings
+from .state import SnapshotStore
 
 __all__ = [
     "EmulatorSettings",

@@ -15,7 +15,8 @@ from collections.abc import Iterator
 import pytest
 
 from .server import FaceEmulator
-from .state import EmulatorSettings, SnapshotStore
+from .settings import EmulatorSettings
+from .state import SnapshotStore
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -11,15 +11,16 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, Self
-from urllib.parse import quote
 
 from aiohttp import web
 
 from .connections import ConnectionGuard, GuardedSite
 from .faults import Fault, FaultPlan, RequestLog
-from .images import synthetic_face
+from .images.draw import synthetic_face
+from .images.urls import image_url_path
 from .service import FaceService, TokenBucket
-from .state import Account, EmulatorSettings, Kind, SnapshotStore
+from .settings import EmulatorSettings, Kind
+from .state import Account, SnapshotStore
 
 __all__ = ["FaceEmulator"]
 
@@ -86,7 +87,7 @@ class FaceEmulator:
 
     def image_url(self, identity: str, variant: int = 0) -> str:
         """A URL the emulator resolves to `synthetic_face(identity, variant)`."""
-        return f"{self.endpoint}/_emulator/faces/{quote(identity, safe='')}/{variant}.png"
+        return self.endpoint + image_url_path(identity, variant)
 
     def inject(self, operation: str = "*", **fault: Any) -> Fault:
         """Add a fault, e.g. `inject("LargePersonGroupPerson_AddFace*", reset="after")`."""
@@ -107,14 +108,14 @@ class FaceEmulator:
         `trained`, the group is ready for identify at once. Returns name -> person id.
         """
         kind = Kind.LARGE_PERSON_GROUP if large else Kind.PERSON_GROUP
-        account = self.account
-        account.create_container(kind, group_id, group_id, None, recognition_model)
+        containers = self.account.containers
+        containers.create(kind, group_id, group_id, None, recognition_model)
         ids: dict[str, str] = {}
         for name, variants in people.items():
-            person = account.create_person(kind, group_id, name, None, name_required=True)
+            person = containers.create_person(kind, group_id, name, None, name_required=True)
             ids[name] = person.person_id
             for variant in variants:
-                account.add_face(
+                containers.add_face(
                     kind,
                     group_id,
                     person.person_id,
@@ -124,9 +125,9 @@ class FaceEmulator:
                     detection_model=None,
                 )
         if trained:
-            training = account.train(kind, group_id)
+            training = containers.train(kind, group_id)
             training.starts_at = training.ends_at = training.queued_at
-            account.advance()
+            self.account.advance()
         return ids
 
     def set_rate_limit(self, rate: float | None) -> None:
