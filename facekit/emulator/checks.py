@@ -167,7 +167,7 @@ def check_unit(value: Any, name: str, default: float) -> float:
 
 
 def parse_target_face(value: str | None) -> Rect | None:
-    """targetFace "left,top,width,height" as a rectangle (None when absent)."""
+    """The rectangle a targetFace "left,top,width,height" names (None when absent)."""
     if value is None:
         return None
     parts = value.split(",")

@@ -20,6 +20,7 @@ from .state import SnapshotStore
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    """Register the face_emulator marker."""
     config.addinivalue_line(
         "markers", "face_emulator(**settings): EmulatorSettings for the face_emulator fixture"
     )

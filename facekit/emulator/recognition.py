@@ -1,8 +1,8 @@
-"""Recognition: feature vectors, similarity, and the scoring of identify, verify,
-find-similar and group.
+"""Recognition: feature vectors, their similarity, and the scoring of matches.
 
-Pure functions over vectors; which faces and persons take part, and the errors when they
-cannot, are the state's business (`state.account`).
+Identify, verify, find-similar and group are scored here, as pure functions over vectors;
+which faces and persons take part, and the errors when they cannot, are the state's
+business (`state.account`).
 """
 
 from __future__ import annotations

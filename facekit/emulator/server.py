@@ -26,8 +26,7 @@ __all__ = ["FaceEmulator"]
 
 
 class FaceEmulator:
-    """A local Face service: `async with FaceEmulator() as emu:` then use `emu.endpoint`
-    and `emu.key`.
+    """A local Face service: `async with FaceEmulator() as emu:`, then `emu.endpoint`, `emu.key`.
 
     It binds to 127.0.0.1 on a free port (or `port`). `settings` tunes rate limit, training
     speed and write serialization; `faults` and `log` let tests break things and see what
@@ -82,7 +81,7 @@ class FaceEmulator:
 
     @property
     def subscription_id(self) -> str:
-        """This account's subscription id, for snapshot apply scopes."""
+        """The account's subscription id, for snapshot apply scopes."""
         return self.settings.subscription_id
 
     def image_url(self, identity: str, variant: int = 0) -> str:
@@ -142,6 +141,7 @@ class FaceEmulator:
         self.log.clear()
 
     async def start(self) -> None:
+        """Serve (on `port`, or a free one then stored in `port`); a no-op when serving."""
         if self._runner is not None:
             return
         runner = web.AppRunner(self.service.app(), access_log=None, handle_signals=False)
@@ -156,6 +156,7 @@ class FaceEmulator:
         self._runner = runner
 
     async def stop(self) -> None:
+        """Stop serving; a no-op when stopped."""
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()

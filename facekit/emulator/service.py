@@ -191,6 +191,7 @@ class FaceService:
     # -- the application ---------------------------------------------------------------------
 
     def app(self) -> web.Application:
+        """The aiohttp application: control endpoints, every operation, and 404 for the rest."""
         app = web.Application(client_max_size=8 * 1024 * 1024)
         app.router.add_get("/_emulator/faces/{identity}/{variant}.png", self.serve_face)
         app.router.add_post("/_emulator/reset", self._control(self.control_reset))
@@ -205,6 +206,7 @@ class FaceService:
         return app
 
     def routes(self) -> list[tuple[str, str, str, Handler]]:
+        """(method, path under /face/{version}, operationId, handler) for every operation."""
         table: list[tuple[str, str, str, Handler]] = [
             ("POST", "/detect", "Face_Detect", self.detect),
             ("POST", "/findsimilars", "Face_FindSimilar", self.find_similar),
@@ -413,6 +415,7 @@ class FaceService:
         return guarded
 
     async def serve_face(self, request: web.Request) -> web.Response:
+        """GET /_emulator/faces/{identity}/{variant}.png: a synthetic face, for URL operations."""
         # match_info is already percent-decoded; parse the raw path to decode exactly once.
         found = parse_image_url_path(request.raw_path)
         if found is None:
@@ -420,12 +423,14 @@ class FaceService:
         return web.Response(body=synthetic_face(*found), content_type="image/png")
 
     async def control_reset(self, request: web.Request) -> web.Response:
+        """POST /_emulator/reset: forget the account's data, the faults and the request log."""
         self.account.reset()
         self.faults.clear()
         self.log.clear()
         return web.Response(status=204)
 
     async def control_requests(self, request: web.Request) -> web.Response:
+        """GET /_emulator/requests: the request log."""
         return web.json_response(
             [
                 {
@@ -440,6 +445,7 @@ class FaceService:
         )
 
     async def control_add_fault(self, request: web.Request) -> web.Response:
+        """POST /_emulator/faults: add a fault given as JSON (the fields of Fault)."""
         try:
             data = await request.json()
         except (ValueError, RecursionError):
@@ -454,10 +460,12 @@ class FaceService:
         return web.Response(status=201)
 
     async def control_clear_faults(self, request: web.Request) -> web.Response:
+        """DELETE /_emulator/faults: remove every fault."""
         self.faults.clear()
         return web.Response(status=204)
 
     async def not_found(self, call: Call) -> web.StreamResponse:
+        """Any other path: the service's 404."""
         raise ServiceError(404, "404", "Resource not found")
 
     # -- face ----------------------------------------------------------------------------------

@@ -135,8 +135,10 @@ def added_face(item: StoredFace) -> dict[str, Any]:
 
 
 def training_status(status: TrainingStatus, version: str) -> dict[str, Any]:
-    """TrainingStatus: v1.0 and its preview write "notstarted" and every field, nulls too;
-    v1.2 writes "notStarted" and leaves out the null fields but message.
+    """TrainingStatus as `version` writes it.
+
+    v1.0 and its preview write "notstarted" and every field, nulls too; v1.2 writes
+    "notStarted" and leaves out the null fields but message.
     """
     modern = is_modern(version)
     body: dict[str, Any] = {

@@ -1,5 +1,7 @@
-"""The Account façade: one Face resource's state by family, its clock, its reset, and the
-recognition operations that read more than one family.
+"""The Account façade: one Face resource's state by family, its clock and its reset.
+
+It also holds the recognition operations that read more than one family (detected faces and
+containers).
 """
 
 from __future__ import annotations

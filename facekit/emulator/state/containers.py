@@ -1,8 +1,8 @@
-"""Person groups, large person groups, face lists and large face lists: their persons, faces
-and trainings.
+"""Groups and lists: person groups, large person groups, face lists, large face lists.
 
-Records only: the wire shapes are `wire`'s. Trainings advance with the account's clock,
-evaluated when read (no background tasks).
+Their persons, faces and trainings live here too. Records only: the wire shapes are
+`wire`'s. Trainings advance with the account's clock, evaluated when read (no background
+tasks).
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ class Training:
     operation_id: str
 
     def phase(self, now: float) -> str:
-        """ "notstarted", "running", "succeeded" or "failed" at `now`."""
+        """The phase at `now`: "notstarted", "running", "succeeded" or "failed"."""
         if now < self.starts_at:
             return "notstarted"
         if now < self.ends_at:

@@ -1,5 +1,6 @@
-"""Long-running operations followed at /operations/{id}: snapshot take/apply and (v1.2)
-trainings; PersonDirectory's operations will join them.
+"""Long-running operations followed at /operations/{id}.
+
+Snapshot take/apply and (v1.2) trainings; PersonDirectory's operations will join them.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class Operation:
             self.failed = failure is not None
 
     def phase(self, now: float) -> str:
-        """ "notstarted", "running", "succeeded" or "failed" at `now` (settling it first)."""
+        """The phase at `now` (settled first): notstarted, running, succeeded or failed."""
         self.settle(now)
         if now < self.starts_at:
             return "notstarted"

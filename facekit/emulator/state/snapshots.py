@@ -171,7 +171,7 @@ class Snapshots:
         return snapshot
 
     def list_own(self, type_label: str | None, scope: Iterable[str]) -> list[Snapshot]:
-        """This account's snapshots of a type (any when None) whose scope includes `scope`."""
+        """The account's own snapshots of a type (any when None) whose scope holds `scope`."""
         wanted = {s.lower() for s in scope}
         kind = Kind.from_label(type_label) if type_label else None
         return [
