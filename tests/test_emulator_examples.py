@@ -27,7 +27,7 @@ import aiohttp
 import pytest
 
 from facekit.emulator import EmulatorSettings, FaceEmulator, SnapshotStore, synthetic_face
-from facekit.emulator.faces import Rect, analyze_image, attributes
+from facekit.emulator.images import Rect, analyze_image, attributes
 
 from .spec import EXAMPLES, SPEC, operations
 

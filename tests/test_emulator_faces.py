@@ -13,7 +13,10 @@ from typing import Any
 
 import pytest
 
-from facekit.emulator.faces import (
+from facekit.emulator import EmulatorSettings
+from facekit.emulator.checks import check_attributes
+from facekit.emulator.errors import ServiceError
+from facekit.emulator.images import (
     IMAGE_MAX_BYTES,
     IMAGE_MIN_BYTES,
     FoundFace,
@@ -22,14 +25,13 @@ from facekit.emulator.faces import (
     Rect,
     analyze_image,
     attributes,
-    feature_vector,
     group_photo,
     image_url_path,
     landmarks,
     parse_image_url_path,
-    similarity,
     synthetic_face,
 )
+from facekit.emulator.recognition import feature_vector, similarity
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -640,3 +642,27 @@ def test_quality_drops_for_small_faces() -> None:
     small = attributes(FoundFace("q", 0, Rect(0, 0, 30, 30)), ["qualityForRecognition"], "d", "r")
     assert small["qualityForRecognition"] == "low"
     assert big["qualityForRecognition"] in {"medium", "high"}
+
+
+def test_checks_and_detect_read_one_attribute_list() -> None:
+    """What the checks let through for a detection model is what detect writes for it."""
+    settings = EmulatorSettings()
+    face = analyze_image(synthetic_face("alice")).faces[0]
+    expected = {
+        # The v1.0 spec: detection_03 returns headPose, mask and qualityForRecognition only.
+        "detection_01": set(ALL_ATTRIBUTES) - {"mask"},
+        "detection_03": {"headPose", "mask", "qualityForRecognition"},
+    }
+    for model, supported in expected.items():
+        for name in ALL_ATTRIBUTES:
+            if name in supported:
+                check_attributes([name], model, "recognition_04", settings)
+            else:
+                with pytest.raises(ServiceError, match=f"'{name}' is not supported by {model}"):
+                    check_attributes([name], model, "recognition_04", settings)
+        allowed = sorted(supported)
+        assert set(attributes(face, allowed, model, "recognition_04")) == supported
+    with pytest.raises(ServiceError, match="returnFaceAttributes' is invalid: shoeSize"):
+        check_attributes(["shoeSize"], "detection_01", "recognition_04", settings)
+    with pytest.raises(ValueError, match="unknown face attribute"):
+        attributes(face, ["shoeSize"], "detection_01", "recognition_04")

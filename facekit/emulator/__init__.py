@@ -10,10 +10,11 @@ snapshot operations behind Operation-Location, rate limiting and injectable faul
 `synthetic_face()` makes real PNG images whose person the emulator recognises.
 """
 
-from .faces import group_photo, synthetic_face
 from .faults import Fault, FaultPlan, RequestLog
+from .images import group_photo, synthetic_face
 from .server import FaceEmulator
-from .state import EmulatorSettings, SnapshotStore
+from .settings import EmulatorSettings
+from .state import SnapshotStore
 
 __all__ = [
     "EmulatorSettings",

@@ -53,6 +53,7 @@ class Fault:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Fault:
+        """A fault from the JSON of POST /_emulator/faults (ValueError for an unknown field)."""
         allowed = {
             "operation",
             "status",
@@ -74,6 +75,7 @@ class Fault:
 
     @property
     def exhausted(self) -> bool:
+        """Whether it has hit as many requests as `times` allows."""
         return self.times is not None and self.hits >= self.times
 
 
@@ -85,16 +87,20 @@ class FaultPlan:
         self.reseed(seed)
 
     def reseed(self, seed: int) -> None:
+        """Restart the generator that draws `probability` hits."""
         self._random = random.Random(seed)
 
     def add(self, fault: Fault) -> Fault:
+        """Add a fault after the others; returns it, to read its hits later."""
         self.faults.append(fault)
         return fault
 
     def clear(self) -> None:
+        """Remove every fault."""
         self.faults.clear()
 
     def pick(self, operation: str) -> Fault | None:
+        """The fault that applies to a request of `operation`, counting it; None if none."""
         for fault in self.faults:
             if fault.exhausted or not fnmatch.fnmatchcase(operation, fault.operation):
                 continue
@@ -110,6 +116,8 @@ class FaultPlan:
 
 @dataclass(frozen=True)
 class LoggedRequest:
+    """One answered request: its operationId, method, path, status and API version."""
+
     operation: str
     method: str
     path: str
@@ -126,9 +134,11 @@ class RequestLog:
         self.requests: list[LoggedRequest] = []
 
     def record(self, entry: LoggedRequest) -> None:
+        """Log an answered request."""
         self.requests.append(entry)
 
     def clear(self) -> None:
+        """Forget every logged request."""
         self.requests.clear()
 
     def count(self, operation: str = "*", status: int | None = None) -> int:
@@ -151,4 +161,5 @@ class RequestLog:
         return best
 
     def counters(self) -> Counter[tuple[str, int]]:
+        """How many requests each (operation, status) had."""
         return Counter((r.operation, r.status) for r in self.requests)

@@ -15,10 +15,12 @@ from collections.abc import Iterator
 import pytest
 
 from .server import FaceEmulator
-from .state import EmulatorSettings, SnapshotStore
+from .settings import EmulatorSettings
+from .state import SnapshotStore
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    """Register the face_emulator marker."""
     config.addinivalue_line(
         "markers", "face_emulator(**settings): EmulatorSettings for the face_emulator fixture"
     )

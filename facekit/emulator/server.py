@@ -11,22 +11,22 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, Self
-from urllib.parse import quote
 
 from aiohttp import web
 
 from .connections import ConnectionGuard, GuardedSite
-from .faces import synthetic_face
 from .faults import Fault, FaultPlan, RequestLog
+from .images.draw import synthetic_face
+from .images.urls import image_url_path
 from .service import FaceService, TokenBucket
-from .state import Account, EmulatorSettings, Kind, SnapshotStore
+from .settings import EmulatorSettings, Kind
+from .state import Account, SnapshotStore
 
 __all__ = ["FaceEmulator"]
 
 
 class FaceEmulator:
-    """A local Face service: `async with FaceEmulator() as emu:` then use `emu.endpoint`
-    and `emu.key`.
+    """A local Face service: `async with FaceEmulator() as emu:`, then `emu.endpoint`, `emu.key`.
 
     It binds to 127.0.0.1 on a free port (or `port`). `settings` tunes rate limit, training
     speed and write serialization; `faults` and `log` let tests break things and see what
@@ -81,12 +81,12 @@ class FaceEmulator:
 
     @property
     def subscription_id(self) -> str:
-        """This account's subscription id, for snapshot apply scopes."""
+        """The account's subscription id, for snapshot apply scopes."""
         return self.settings.subscription_id
 
     def image_url(self, identity: str, variant: int = 0) -> str:
         """A URL the emulator resolves to `synthetic_face(identity, variant)`."""
-        return f"{self.endpoint}/_emulator/faces/{quote(identity, safe='')}/{variant}.png"
+        return self.endpoint + image_url_path(identity, variant)
 
     def inject(self, operation: str = "*", **fault: Any) -> Fault:
         """Add a fault, e.g. `inject("LargePersonGroupPerson_AddFace*", reset="after")`."""
@@ -107,14 +107,14 @@ class FaceEmulator:
         `trained`, the group is ready for identify at once. Returns name -> person id.
         """
         kind = Kind.LARGE_PERSON_GROUP if large else Kind.PERSON_GROUP
-        account = self.account
-        account.create_container(kind, group_id, group_id, None, recognition_model)
+        containers = self.account.containers
+        containers.create(kind, group_id, group_id, None, recognition_model)
         ids: dict[str, str] = {}
         for name, variants in people.items():
-            person = account.create_person(kind, group_id, name, None, name_required=True)
+            person = containers.create_person(kind, group_id, name, None, name_required=True)
             ids[name] = person.person_id
             for variant in variants:
-                account.add_face(
+                containers.add_face(
                     kind,
                     group_id,
                     person.person_id,
@@ -124,9 +124,9 @@ class FaceEmulator:
                     detection_model=None,
                 )
         if trained:
-            training = account.train(kind, group_id)
+            training = containers.train(kind, group_id)
             training.starts_at = training.ends_at = training.queued_at
-            account.advance()
+            self.account.advance()
         return ids
 
     def set_rate_limit(self, rate: float | None) -> None:
@@ -141,6 +141,7 @@ class FaceEmulator:
         self.log.clear()
 
     async def start(self) -> None:
+        """Serve (on `port`, or a free one then stored in `port`); a no-op when serving."""
         if self._runner is not None:
             return
         runner = web.AppRunner(self.service.app(), access_log=None, handle_signals=False)
@@ -155,6 +156,7 @@ class FaceEmulator:
         self._runner = runner
 
     async def stop(self) -> None:
+        """Stop serving; a no-op when stopped."""
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()

@@ -1,7 +1,8 @@
 """The Face REST API over HTTP (aiohttp.web): routes, auth, rate limit, faults, errors.
 
-It writes the service's JSON itself and imports nothing of the facekit client, so tests of
-the client against it check one against the other.
+Each handler parses its request, calls the account's state and replies with `wire`'s JSON.
+The emulator writes the service's JSON itself and imports nothing of the facekit client, so
+tests of the client against it check one against the other.
 """
 
 from __future__ import annotations
@@ -19,17 +20,13 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from . import faces as imaging
+from . import wire
+from .errors import ServiceError, bad
 from .faults import Fault, FaultPlan, LoggedRequest, RequestLog
-from .state import (
-    Account,
-    Kind,
-    Operation,
-    ServiceError,
-    bad,
-    iso,
-    page,
-)
+from .images.draw import synthetic_face
+from .images.urls import parse_image_url_path
+from .settings import Kind
+from .state import Account, DetectOptions
 
 __all__ = ["VERSIONS", "Call", "FaceService", "image_from_url"]
 
@@ -56,16 +53,23 @@ class Call:
 
     @property
     def modern(self) -> bool:
-        """v1.2 and its preview: camelCase statuses, trainings behind operation-Location."""
-        return self.version.startswith("v1.2")
+        """v1.2 and its preview (see `wire.is_modern`)."""
+        return wire.is_modern(self.version)
 
     def path(self, name: str) -> str:
+        """A path parameter of the route."""
         return self.request.match_info[name]
 
+    def optional_path(self, name: str) -> str | None:
+        """A path parameter some of the operation's routes have (a person id)."""
+        return self.request.match_info.get(name)
+
     def query(self, name: str) -> str | None:
+        """A query parameter, or None."""
         return self.request.query.get(name)
 
     def flag(self, name: str, default: bool) -> bool:
+        """A boolean query parameter ("true"/"false", any case), or `default`."""
         value = self.query(name)
         if value is None:
             return default
@@ -74,6 +78,7 @@ class Call:
         return value.lower() == "true"
 
     def number(self, name: str) -> int | None:
+        """An integer query parameter, or None."""
         value = self.query(name)
         if value is None:
             return None
@@ -83,6 +88,7 @@ class Call:
             raise bad(f"'{name}' is invalid.") from None
 
     async def json(self) -> dict[str, Any]:
+        """The JSON object body (415 for another media type, 400 for anything but an object)."""
         content_type = self.request.content_type
         if content_type != "application/json":
             raise ServiceError(415, "BadArgument", "Invalid Media Type.")
@@ -112,25 +118,27 @@ class Call:
 def image_from_url(url: str) -> bytes:
     """The emulator fetches nothing: only its own synthetic-face URLs resolve."""
     parts = urlsplit(url)
-    found = imaging.parse_image_url_path(parts.path) if parts.scheme in ("http", "https") else None
+    found = parse_image_url_path(parts.path) if parts.scheme in ("http", "https") else None
     if found is None:
         raise ServiceError(
             400, "InvalidURL", "Invalid image URL or error downloading from target server."
         )
-    return imaging.synthetic_face(*found)
+    return synthetic_face(*found)
 
 
 def reply(
     body: Any = None, *, status: int = 200, headers: dict[str, str] | None = None
 ) -> web.Response:
+    """A JSON reply, or an empty one when `body` is None."""
     if body is None:
         return web.Response(status=status, headers=headers)
     return web.json_response(body, status=status, headers=headers)
 
 
 def error_reply(error: ServiceError) -> web.Response:
+    """The service's error reply, its code also in x-ms-error-code."""
     return web.json_response(
-        {"error": {"code": error.code, "message": error.message}},
+        wire.error(error.code, error.message),
         status=error.status,
         headers={"x-ms-error-code": error.code},
     )
@@ -183,6 +191,7 @@ class FaceService:
     # -- the application ---------------------------------------------------------------------
 
     def app(self) -> web.Application:
+        """The aiohttp application: control endpoints, every operation, and 404 for the rest."""
         app = web.Application(client_max_size=8 * 1024 * 1024)
         app.router.add_get("/_emulator/faces/{identity}/{variant}.png", self.serve_face)
         app.router.add_post("/_emulator/reset", self._control(self.control_reset))
@@ -197,6 +206,7 @@ class FaceService:
         return app
 
     def routes(self) -> list[tuple[str, str, str, Handler]]:
+        """(method, path under /face/{version}, operationId, handler) for every operation."""
         table: list[tuple[str, str, str, Handler]] = [
             ("POST", "/detect", "Face_Detect", self.detect),
             ("POST", "/findsimilars", "Face_FindSimilar", self.find_similar),
@@ -317,22 +327,17 @@ class FaceService:
                 and not (call.modern and call.operation == "Snapshot_GetOperationStatus")
             )
         ):
-            return web.json_response(
-                {"error": {"code": "404", "message": "Resource not found"}}, status=404
-            )
+            return web.json_response(wire.error("404", "Resource not found"), status=404)
         if not self._authorized(request):
-            return web.json_response({"error": {"code": "401", "message": _ERROR_401}}, status=401)
+            return web.json_response(wire.error("401", _ERROR_401), status=401)
         if self.bucket is not None:
             wait = self.bucket.take()
             if wait > 0:
                 seconds = max(1, math.ceil(wait))
                 return web.json_response(
-                    {
-                        "error": {
-                            "statusCode": 429,
-                            "message": f"Rate limit is exceeded. Try again in {seconds} seconds.",
-                        }
-                    },
+                    wire.gateway_error(
+                        429, f"Rate limit is exceeded. Try again in {seconds} seconds."
+                    ),
                     status=429,
                     headers={"Retry-After": str(seconds)},
                 )
@@ -404,27 +409,28 @@ class FaceService:
     ) -> Callable[[web.Request], Awaitable[web.Response]]:
         async def guarded(request: web.Request) -> web.Response:
             if self.protect_control and not self._authorized(request):
-                return web.json_response(
-                    {"error": {"code": "401", "message": _ERROR_401}}, status=401
-                )
+                return web.json_response(wire.error("401", _ERROR_401), status=401)
             return await handler(request)
 
         return guarded
 
     async def serve_face(self, request: web.Request) -> web.Response:
+        """GET /_emulator/faces/{identity}/{variant}.png: a synthetic face, for URL operations."""
         # match_info is already percent-decoded; parse the raw path to decode exactly once.
-        found = imaging.parse_image_url_path(request.raw_path)
+        found = parse_image_url_path(request.raw_path)
         if found is None:
             raise web.HTTPNotFound()
-        return web.Response(body=imaging.synthetic_face(*found), content_type="image/png")
+        return web.Response(body=synthetic_face(*found), content_type="image/png")
 
     async def control_reset(self, request: web.Request) -> web.Response:
+        """POST /_emulator/reset: forget the account's data, the faults and the request log."""
         self.account.reset()
         self.faults.clear()
         self.log.clear()
         return web.Response(status=204)
 
     async def control_requests(self, request: web.Request) -> web.Response:
+        """GET /_emulator/requests: the request log."""
         return web.json_response(
             [
                 {
@@ -439,6 +445,7 @@ class FaceService:
         )
 
     async def control_add_fault(self, request: web.Request) -> web.Response:
+        """POST /_emulator/faults: add a fault given as JSON (the fields of Fault)."""
         try:
             data = await request.json()
         except (ValueError, RecursionError):
@@ -453,20 +460,22 @@ class FaceService:
         return web.Response(status=201)
 
     async def control_clear_faults(self, request: web.Request) -> web.Response:
+        """DELETE /_emulator/faults: remove every fault."""
         self.faults.clear()
         return web.Response(status=204)
 
     async def not_found(self, call: Call) -> web.StreamResponse:
+        """Any other path: the service's 404."""
         raise ServiceError(404, "404", "Resource not found")
 
     # -- face ----------------------------------------------------------------------------------
 
     async def detect(self, call: Call) -> web.Response:
+        """Face_DetectWithStream / Face_DetectWithUrl."""
         attributes = call.query("returnFaceAttributes")
         image = await call.image()
         ttl = call.number("faceIdTimeToLive")
-        faces = self.account.detect(
-            image,
+        options = DetectOptions(
             return_face_id=call.flag("returnFaceId", True),
             return_landmarks=call.flag("returnFaceLandmarks", False),
             attributes=[a for a in (attributes or "").split(",") if a],
@@ -475,58 +484,61 @@ class FaceService:
             detection_model=call.query("detectionModel") or "detection_01",
             ttl=86400 if ttl is None else ttl,
         )
-        return reply(faces)
+        return reply(wire.detections(self.account.detected.detect(image, options), options))
 
     async def find_similar(self, call: Call) -> web.Response:
+        """Face_FindSimilar."""
         body = await call.json()
-        return reply(
-            self.account.find_similar(
-                body.get("faceId"),
-                body.get("faceIds"),
-                body.get("faceListId"),
-                body.get("largeFaceListId"),
-                body.get("maxNumOfCandidatesReturned"),
-                body.get("mode"),
-            )
+        similar = self.account.find_similar(
+            body.get("faceId"),
+            body.get("faceIds"),
+            body.get("faceListId"),
+            body.get("largeFaceListId"),
+            body.get("maxNumOfCandidatesReturned"),
+            body.get("mode"),
         )
+        return reply(wire.similar_faces(similar))
 
     async def group(self, call: Call) -> web.Response:
+        """Face_Group."""
         body = await call.json()
-        return reply(self.account.group(body.get("faceIds")))
+        return reply(wire.grouping(self.account.group(body.get("faceIds"))))
 
     async def identify(self, call: Call) -> web.Response:
+        """Face_Identify (v1.2 proposes 10 candidates by default, v1.0 one)."""
         body = await call.json()
-        return reply(
-            self.account.identify(
-                body.get("faceIds"),
-                body.get("personGroupId"),
-                body.get("largePersonGroupId"),
-                body.get("maxNumOfCandidatesReturned"),
-                body.get("confidenceThreshold"),
-                default_candidates=10 if call.modern else 1,
-            )
+        results = self.account.identify(
+            body.get("faceIds"),
+            body.get("personGroupId"),
+            body.get("largePersonGroupId"),
+            body.get("maxNumOfCandidatesReturned"),
+            body.get("confidenceThreshold"),
+            default_candidates=10 if call.modern else 1,
         )
+        return reply(wire.identifications(results))
 
     async def verify(self, call: Call) -> web.Response:
+        """Face_VerifyFaceToFace or Face_VerifyFaceToPerson, told apart by the body."""
         body = await call.json()
         if "faceId1" in body or "faceId2" in body:
             call.operation = "Face_VerifyFaceToFace"
-            return reply(self.account.verify_faces(body.get("faceId1"), body.get("faceId2")))
-        call.operation = "Face_VerifyFaceToPerson"
-        return reply(
-            self.account.verify_person(
+            result = self.account.verify_faces(body.get("faceId1"), body.get("faceId2"))
+        else:
+            call.operation = "Face_VerifyFaceToPerson"
+            result = self.account.verify_person(
                 body.get("faceId"),
                 body.get("personId"),
                 body.get("personGroupId"),
                 body.get("largePersonGroupId"),
             )
-        )
+        return reply(wire.verdict(result))
 
     # -- containers ------------------------------------------------------------------------------
 
     async def create_container(self, kind: Kind, call: Call) -> web.Response:
+        """{Kind}_Create."""
         body = await call.json()
-        self.account.create_container(
+        self.account.containers.create(
             kind,
             call.path("cid"),
             body.get("name"),
@@ -536,95 +548,99 @@ class FaceService:
         return reply()
 
     async def get_container(self, kind: Kind, call: Call) -> web.Response:
-        container = self.account.container(kind, call.path("cid"))
-        body = container.wire(with_model=call.flag("returnRecognitionModel", False))
+        """{Kind}_Get (a face list's with its faces)."""
+        container = self.account.containers.find(kind, call.path("cid"))
+        with_model = call.flag("returnRecognitionModel", False)
         if kind is Kind.FACE_LIST:
-            body["persistedFaces"] = [_face_wire(f) for f in container.faces.values()]
-        return reply(body)
+            return reply(wire.face_list(container, with_model=with_model))
+        return reply(wire.container(container, with_model=with_model))
 
     async def update_container(self, kind: Kind, call: Call) -> web.Response:
+        """{Kind}_Update."""
         body = await call.json()
-        self.account.update_container(
+        self.account.containers.update(
             kind, call.path("cid"), body.get("name"), body.get("userData")
         )
         return reply()
 
     async def delete_container(self, kind: Kind, call: Call) -> web.Response:
-        self.account.delete_container(kind, call.path("cid"))
+        """{Kind}_Delete."""
+        self.account.containers.delete(kind, call.path("cid"))
         return reply()
 
     async def list_containers(self, kind: Kind, call: Call) -> web.Response:
+        """{Kind}_List (FaceList_List has no paging: it reads neither start nor top)."""
         with_model = call.flag("returnRecognitionModel", False)
+        containers = self.account.containers
         if kind is Kind.FACE_LIST:
-            # FaceList - List has no paging.
-            items = sorted(
-                (c for (k, _), c in self.account.containers.items() if k is kind),
-                key=lambda c: c.container_id,
-            )
+            items = containers.all_of(kind)
         else:
-            items = self.account.list_containers(kind, call.query("start"), call.number("top"))
-        return reply([c.wire(with_model=with_model) for c in items])
+            items = containers.page_of(kind, call.query("start"), call.number("top"))
+        return reply([wire.container(c, with_model=with_model) for c in items])
 
     async def train(self, kind: Kind, call: Call) -> web.Response:
-        training = self.account.train(kind, call.path("cid"))
-        headers = None
-        if call.modern:
-            base = f"{call.request.scheme}://{call.request.host}/face/{call.version}"
-            headers = {"operation-Location": f"{base}/operations/{training.operation_id}"}
-        return reply(status=202, headers=headers)
+        """{Kind}_Train: 202, with operation-Location since v1.1."""
+        training = self.account.containers.train(kind, call.path("cid"))
+        base = f"{call.request.scheme}://{call.request.host}"
+        headers = wire.training_location(base, call.version, training.operation_id)
+        return reply(status=202, headers=headers or None)
 
     async def training_status(self, kind: Kind, call: Call) -> web.Response:
-        container = self.account.container(kind, call.path("cid"))
-        body = dict(self.account.training_status(container))
-        # TrainingStatus keeps v1.0's "notstarted" in v1.0-preview; v1.2 writes "notStarted".
-        body["status"] = _status_spelling(body["status"], camel=call.modern)
-        if call.modern:
-            body = {k: v for k, v in body.items() if v is not None or k == "message"}
-        return reply(body)
+        """{Kind}_GetTrainingStatus."""
+        containers = self.account.containers
+        status = containers.training_status(containers.find(kind, call.path("cid")))
+        return reply(wire.training_status(status, call.version))
 
     # -- persons and faces -------------------------------------------------------------------
 
     async def create_person(self, kind: Kind, call: Call) -> web.Response:
+        """{Kind}Person_Create (v1.0 lets a person go without a name)."""
         body = await call.json()
-        person = self.account.create_person(
+        person = self.account.containers.create_person(
             kind,
             call.path("cid"),
             body.get("name"),
             body.get("userData"),
             name_required=call.version != "v1.0",
         )
-        return reply({"personId": person.person_id})
+        return reply(wire.created_person(person))
 
     async def list_persons(self, kind: Kind, call: Call) -> web.Response:
-        group = self.account.container(kind, call.path("cid"))
-        persons = sorted(group.persons.values(), key=lambda p: p.person_id)
-        chosen = page(persons, lambda p: p.person_id, call.query("start"), call.number("top"))
-        return reply([p.wire() for p in chosen])
+        """{Kind}Person_List."""
+        containers = self.account.containers
+        group = containers.find(kind, call.path("cid"))
+        persons = containers.persons_page(group, call.query("start"), call.number("top"))
+        return reply([wire.person(p) for p in persons])
 
     async def get_person(self, kind: Kind, call: Call) -> web.Response:
-        group = self.account.container(kind, call.path("cid"))
-        return reply(self.account.person(group, call.path("pid")).wire())
+        """{Kind}Person_Get."""
+        person = self.account.containers.get_person(kind, call.path("cid"), call.path("pid"))
+        return reply(wire.person(person))
 
     async def update_person(self, kind: Kind, call: Call) -> web.Response:
+        """{Kind}Person_Update."""
         body = await call.json()
-        self.account.update_person(
+        self.account.containers.update_person(
             kind, call.path("cid"), call.path("pid"), body.get("name"), body.get("userData")
         )
         return reply()
 
     async def delete_person(self, kind: Kind, call: Call) -> web.Response:
-        self.account.delete_person(kind, call.path("cid"), call.path("pid"))
+        """{Kind}Person_Delete."""
+        self.account.containers.delete_person(kind, call.path("cid"), call.path("pid"))
         return reply()
 
     async def add_face(self, kind: Kind, call: Call) -> web.Response:
+        """{Kind}Person_AddFace / {Kind}_AddFace, from a stream or a URL.
+
+        With `write_seconds` set, the reply waits that long, so concurrent writes overlap.
+        """
         image = await call.image()
-        container_id = call.path("cid")
-        person_id = call.request.match_info.get("pid")
         write = self.account.settings.write_seconds
-        stored = self.account.add_face(
+        stored = self.account.containers.add_face(
             kind,
-            container_id,
-            person_id,
+            call.path("cid"),
+            call.optional_path("pid"),
             image,
             user_data=call.query("userData"),
             target_face=call.query("targetFace"),
@@ -632,80 +648,86 @@ class FaceService:
         )
         if write > 0:
             await asyncio.sleep(write)
-        return reply({"persistedFaceId": stored.persisted_face_id})
+        return reply(wire.added_face(stored))
 
     async def list_faces(self, kind: Kind, call: Call) -> web.Response:
-        faces = self.account.face_collection(kind, call.path("cid"), None)
-        ordered = sorted(faces.values(), key=lambda f: f.persisted_face_id)
-        chosen = page(
-            ordered, lambda f: f.persisted_face_id, call.query("start"), call.number("top")
-        )
-        return reply([_face_wire(f) for f in chosen])
+        """LargeFaceList_ListFaces."""
+        containers = self.account.containers
+        faces = containers.face_collection(kind, call.path("cid"), None)
+        chosen = containers.faces_page(faces, call.query("start"), call.number("top"))
+        return reply([wire.persisted_face(f) for f in chosen])
 
     async def get_face(self, kind: Kind, call: Call) -> web.Response:
-        faces = self.account.face_collection(
-            kind, call.path("cid"), call.request.match_info.get("pid")
+        """{Kind}Person_GetFace / LargeFaceList_GetFace."""
+        face = self.account.containers.get_face(
+            kind, call.path("cid"), call.optional_path("pid"), call.path("fid")
         )
-        return reply(_face_wire(self.account.stored_face(faces, call.path("fid"))))
+        return reply(wire.persisted_face(face))
 
     async def update_face(self, kind: Kind, call: Call) -> web.Response:
+        """{Kind}Person_UpdateFace / LargeFaceList_UpdateFace."""
         body = await call.json()
-        self.account.update_face(
+        self.account.containers.update_face(
             kind,
             call.path("cid"),
-            call.request.match_info.get("pid"),
+            call.optional_path("pid"),
             call.path("fid"),
             body.get("userData"),
         )
         return reply()
 
     async def delete_face(self, kind: Kind, call: Call) -> web.Response:
-        self.account.delete_face(
-            kind, call.path("cid"), call.request.match_info.get("pid"), call.path("fid")
+        """{Kind}Person_DeleteFace / {Kind}_DeleteFace."""
+        self.account.containers.delete_face(
+            kind, call.path("cid"), call.optional_path("pid"), call.path("fid")
         )
         return reply()
 
     # -- snapshots and operations --------------------------------------------------------------
 
     async def take_snapshot(self, call: Call) -> web.Response:
+        """Snapshot_Take: 202, followed at a relative Operation-Location."""
         body = await call.json()
-        operation = self.account.take_snapshot(
+        operation = self.account.snapshots.take(
             body.get("type"), body.get("objectId"), body.get("applyScope"), body.get("userData")
         )
-        # The service answers with a relative location, under the API path.
-        return reply(
-            status=202, headers={"Operation-Location": f"/operations/{operation.operation_id}"}
-        )
+        return reply(status=202, headers=wire.operation_location(operation))
 
     async def list_snapshots(self, call: Call) -> web.Response:
+        """Snapshot_List."""
         scope = [s for s in (call.query("applyScope") or "").split(",") if s]
-        snapshots = self.account.list_snapshots(call.query("type"), scope)
-        return reply([s.wire() for s in snapshots])
+        snapshots = self.account.snapshots.list_own(call.query("type"), scope)
+        return reply([wire.snapshot(s) for s in snapshots])
 
     async def get_snapshot(self, call: Call) -> web.Response:
-        return reply(self.account.visible_snapshot(call.path("sid")).wire())
+        """Snapshot_Get."""
+        return reply(wire.snapshot(self.account.snapshots.visible(call.path("sid"))))
 
     async def update_snapshot(self, call: Call) -> web.Response:
+        """Snapshot_Update."""
         body = await call.json()
-        self.account.update_snapshot(call.path("sid"), body.get("applyScope"), body.get("userData"))
+        self.account.snapshots.update(
+            call.path("sid"), body.get("applyScope"), body.get("userData")
+        )
         return reply()
 
     async def delete_snapshot(self, call: Call) -> web.Response:
-        self.account.delete_snapshot(call.path("sid"))
+        """Snapshot_Delete."""
+        self.account.snapshots.delete(call.path("sid"))
         return reply()
 
     async def apply_snapshot(self, call: Call) -> web.Response:
+        """Snapshot_Apply: 202, followed at a relative Operation-Location."""
         body = await call.json()
-        operation = self.account.apply_snapshot(
+        operation = self.account.snapshots.apply(
             call.path("sid"), body.get("objectId"), body.get("mode")
         )
-        return reply(
-            status=202, headers={"Operation-Location": f"/operations/{operation.operation_id}"}
-        )
+        return reply(status=202, headers=wire.operation_location(operation))
 
     async def operation_status(self, call: Call) -> web.Response:
-        operation = self.account.operation(call.path("oid"))
-        return reply(_operation_wire(operation, self.account.now(), call))
+        """Snapshot_GetOperationStatus (v1.2 also follows trainings here)."""
+        operation = self.account.operations.find(call.path("oid"))
+        return reply(wire.operation_status(operation, self.account.now(), call.version))
 
 
 def _bind(method: Callable[[Kind, Call], Awaitable[web.StreamResponse]], kind: Kind) -> Handler:
@@ -727,42 +749,6 @@ def _refine(operation: str, request: web.Request) -> str:
     return operation
 
 
-def _face_wire(face: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {"persistedFaceId": face.persisted_face_id}
-    if face.user_data is not None:
-        body["userData"] = face.user_data
-    return body
-
-
-def _status_spelling(status: str, *, camel: bool) -> str:
-    return "notStarted" if status == "notstarted" and camel else status
-
-
-def _operation_wire(operation: Operation, now: float, call: Call) -> dict[str, Any]:
-    phase = operation.phase(now)
-    last = min(now, operation.ends_at)
-    if call.modern:
-        return {
-            "operationId": operation.operation_id,
-            "status": _status_spelling(phase, camel=True),
-            "createdTime": iso(operation.created_at),
-            "lastActionTime": iso(last),
-            "finishedTime": iso(operation.ends_at) if operation.done else None,
-            "message": operation.message,
-        }
-    body: dict[str, Any] = {
-        # OperationStatus: v1.0 "notstarted", v1.0-preview "notStarted".
-        "status": _status_spelling(phase, camel=call.version != "v1.0"),
-        "createdTime": iso(operation.created_at),
-        "lastActionTime": iso(last),
-        "resourceLocation": operation.resource_location if phase == "succeeded" else None,
-        "message": operation.message if phase == "failed" else None,
-    }
-    if call.version == "v1.0-preview" and operation.done:
-        body["finishedTime"] = iso(operation.ends_at)
-    return body
-
-
 def _drop(request: web.Request) -> web.Response:
     """Break the connection: the client sees a reset, never a reply."""
     transport = request.transport
@@ -779,14 +765,11 @@ def _status_reply(fault: Fault, status: int) -> web.Response:
         if fault.retry_after < 1:
             headers["retry-after-ms"] = str(round(fault.retry_after * 1000))
     if status == 429 and fault.code is None:
-        body: dict[str, Any] = {
-            "error": {
-                "statusCode": 429,
-                "message": fault.message or "Rate limit is exceeded. Try again in 1 seconds.",
-            }
-        }
+        body = wire.gateway_error(
+            429, fault.message or "Rate limit is exceeded. Try again in 1 seconds."
+        )
     else:
         code = fault.code or str(status)
-        body = {"error": {"code": code, "message": fault.message or "Injected fault."}}
+        body = wire.error(code, fault.message or "Injected fault.")
         headers["x-ms-error-code"] = code
     return web.json_response(body, status=status, headers=headers)
