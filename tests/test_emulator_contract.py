@@ -13,6 +13,7 @@ import asyncio
 import io
 import json
 import re
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -176,7 +177,7 @@ async def emulator(
     emu = FaceEmulator(
         settings=settings or fast(),
         snapshot_store=SnapshotStore(),
-        **({"clock": clock} if clock is not None else {}),
+        clock=clock if clock is not None else time.time,
     )
     async with emu, aiohttp.ClientSession() as session:
         yield Face(session, emu)

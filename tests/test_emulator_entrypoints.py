@@ -33,7 +33,7 @@ def put(url: str, key: str, body: dict[str, str]) -> int:
         headers={"Ocp-Apim-Subscription-Key": key, "Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=5) as response:
-        return response.status
+        return int(response.status)
 
 
 def test_the_fixture_serves_synchronous_tests(face_emulator: FaceEmulator) -> None:

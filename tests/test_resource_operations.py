@@ -32,9 +32,7 @@ SPEC_IDS = {op["operation_id"] for op in operations()}
 
 def tables() -> dict[str, dict[str, str]]:
     """module name -> its OPERATIONS table."""
-    return {
-        name: dict(importlib.import_module(name).OPERATIONS) for name in set(MODULES.values())
-    }
+    return {name: dict(importlib.import_module(name).OPERATIONS) for name in set(MODULES.values())}
 
 
 def resolve(module: str, target: str) -> Any:
