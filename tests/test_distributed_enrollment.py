@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
+import json
 import os
 import signal
+import subprocess
 import sys
 import textwrap
 from collections.abc import AsyncIterator, Iterator
@@ -15,6 +19,7 @@ from arq import create_pool
 
 from facekit import FaceClient, KeyCredential, RateLimiter
 from facekit.bulk import EnrollmentProgress, enroll_people
+from facekit.cli import EXIT_OK, EXIT_USAGE, main
 from facekit.distributed.enrollment import (
     QUEUE_NAME,
     enqueue_enrollment,
@@ -200,3 +205,81 @@ async def test_jobs_carry_paths_or_urls_not_bytes(
 def test_a_queue_url_must_be_redis() -> None:
     with pytest.raises(FaceValidationError, match="redis://"):
         redis_settings("http://localhost:6379")
+
+
+def test_facekit_enroll_on_a_queue_with_facekit_workers(
+    redis: RedisServer, face_emulator: FaceEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command line end to end: `facekit worker` twice, `facekit enroll --queue`."""
+    monkeypatch.setenv("FACE_ENDPOINT", face_emulator.endpoint)
+    monkeypatch.setenv("FACE_KEY", face_emulator.key)
+    root = family(tmp_path / "p", people=5, per_person=2)
+    workers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "facekit",
+                "worker",
+                "--queue",
+                redis.url,
+                "--rate-limit",
+                "200",
+                "--timeout",
+                "2",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(2)
+    ]
+    try:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            code = main(
+                ["enroll", str(root), "--group", "g", "--large", "--queue", redis.url,
+                 "--rate-limit", "200", "--json"]
+            )  # fmt: skip
+        assert code == EXIT_OK
+        report = json.loads(out.getvalue())
+        assert (report["personsCreated"], report["facesAdded"], report["ok"]) == (5, 10, True)
+        assert face_emulator.log.count("LargePersonGroupPerson_AddFace*", status=200) == 10
+    finally:
+        for worker in workers:
+            worker.terminate()
+            worker.wait(timeout=30)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["worker"], "--queue"),
+        (["worker", "--queue", "redis://127.0.0.1:1/0", "--job-timeout", "inf"], "job-timeout"),
+        (["worker", "--queue", "http://x"], "redis://"),
+    ],
+)
+def test_worker_mistakes_exit_2(
+    argv: list[str],
+    message: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("FACE_ENDPOINT", "https://x.cognitiveservices.azure.com")
+    monkeypatch.setenv("FACE_KEY", "k")
+    monkeypatch.delenv("FACEKIT_QUEUE", raising=False)
+    assert main(argv) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.startswith("facekit: error:")
+    assert message in err
+
+
+def test_enroll_on_a_queue_needs_an_endpoint_and_no_journal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("FACE_ENDPOINT", raising=False)
+    root = family(tmp_path / "p", people=1, per_person=1)
+    base = ["enroll", str(root), "--group", "g", "--queue", "redis://127.0.0.1:1/0"]
+    assert main(base) == EXIT_USAGE
+    assert "FACE_ENDPOINT" in capsys.readouterr().err
+    assert main([*base, "--journal", str(tmp_path / "j")]) == EXIT_USAGE
+    assert "keeps no journal" in capsys.readouterr().err

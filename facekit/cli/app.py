@@ -76,6 +76,34 @@ def build_parser() -> argparse.ArgumentParser:
     enroll.add_argument("--concurrency", type=int, default=8, help="persons in parallel (8)")
     enroll.add_argument("--recognition-model", default="recognition_04")
     enroll.add_argument("--train", action="store_true", help="train when enrolled")
+    enroll.add_argument(
+        "--queue",
+        metavar="REDIS_URL",
+        help="split the work into one job per person on this Redis (arq) for `facekit "
+        "worker` processes on any host, and wait for them (needs the redis extra)",
+    )
+
+    worker = commands.add_parser(
+        "worker",
+        parents=[common],
+        help="run enrollment jobs from a queue, under one rate limit shared on Redis",
+    )
+    worker.add_argument(
+        "--queue", metavar="REDIS_URL", help="the queue's Redis (default: $FACEKIT_QUEUE)"
+    )
+    worker.add_argument(
+        "--max-jobs", type=positive_int, default=8, help="persons at a time in this worker (8)"
+    )
+    worker.add_argument(
+        "--job-timeout",
+        type=float,
+        default=600.0,
+        help="seconds a person's job may take; a dead worker's jobs run again after this "
+        "plus 10 s (600)",
+    )
+    worker.add_argument(
+        "--burst", action="store_true", help="stop when the queue is empty (default: wait)"
+    )
 
     train = commands.add_parser("train", parents=[common], help="train a group or list")
     train.add_argument("id")
@@ -170,6 +198,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .commands import emulator
 
         return emulator.run(args)
+    if args.command == "worker":
+        from .commands import worker
+
+        return worker.run(args)
     console = Console(as_json=args.json)
     try:
         return asyncio.run(command(args.command)(args, console))

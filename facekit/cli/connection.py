@@ -12,23 +12,34 @@ from typing import TYPE_CHECKING, Any
 from ..auth import KeyCredential
 from ..client import FaceClient
 from ..errors import FaceValidationError
-from ..ratelimit import RateLimiter
+from ..ratelimit import Limiter, RateLimiter
 from .console import Console
 
 if TYPE_CHECKING:
     from ..emulator import FaceEmulator
 
 
+def configured_endpoint(args: argparse.Namespace) -> str | None:
+    """The endpoint from --endpoint or FACE_ENDPOINT (None: the embedded emulator)."""
+    endpoint: str | None = args.endpoint or os.environ.get("FACE_ENDPOINT")
+    return endpoint
+
+
 @contextlib.asynccontextmanager
 async def connect(
-    args: argparse.Namespace, console: Console
+    args: argparse.Namespace, console: Console, *, rate_limiter: Limiter | None = None
 ) -> AsyncIterator[tuple[FaceClient, FaceEmulator | None]]:
-    """A client for the configured endpoint, or for an embedded emulator if none is set."""
-    endpoint = args.endpoint or os.environ.get("FACE_ENDPOINT")
+    """A client for the configured endpoint, or for an embedded emulator if none is set.
+
+    `rate_limiter` replaces the one --rate-limit describes (e.g. a limit shared on Redis).
+    """
+    endpoint = configured_endpoint(args)
     key = args.key or os.environ.get("FACE_KEY")
     if endpoint and not key:
         raise FaceValidationError("key", "an endpoint is set but no key (--key or FACE_KEY)")
     options = _client_options(args)
+    if rate_limiter is not None:
+        options["rate_limiter"] = rate_limiter
     if endpoint and key:
         async with FaceClient(
             endpoint, KeyCredential(key), api_path=args.api_path, **options

@@ -452,6 +452,7 @@ async def worker_startup(
     rate: float = 10.0,
     request_timeout: float = 60.0,
     redis_url: str | None = None,
+    api_path: str = "/face/v1.0",
 ) -> None:
     """Put a FaceClient sharing the Redis rate limit in `ctx["facekit"]` (arq on_startup).
 
@@ -468,7 +469,11 @@ async def worker_startup(
     limiter = RedisRateLimiter(url, resource=endpoint, rate=rate)
     ctx["facekit_limiter"] = limiter
     ctx["facekit"] = FaceClient(
-        endpoint, KeyCredential(key), rate_limiter=limiter, timeout=request_timeout
+        endpoint,
+        KeyCredential(key),
+        rate_limiter=limiter,
+        timeout=request_timeout,
+        api_path=api_path,
     )
 
 
@@ -500,6 +505,7 @@ def worker_settings(
     max_jobs: int = 8,
     burst: bool = False,
     handle_signals: bool = True,
+    api_path: str = "/face/v1.0",
 ) -> dict[str, Any]:
     """Keyword arguments for `arq.worker.Worker` running facekit's enrollment jobs.
 
@@ -518,6 +524,7 @@ def worker_settings(
             rate=rate,
             request_timeout=timeout,
             redis_url=redis_url,
+            api_path=api_path,
         )
 
     return {

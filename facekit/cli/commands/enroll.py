@@ -6,11 +6,18 @@ import argparse
 import math
 from pathlib import Path
 
-from ...bulk import EnrollmentProgress, SettlePolicy, binding_for, enroll_people, plan_people
+from ...bulk import (
+    EnrollmentProgress,
+    EnrollmentReport,
+    SettlePolicy,
+    binding_for,
+    enroll_people,
+    plan_people,
+)
 from ...bulk.journal import default_journal_path
 from ...errors import FaceValidationError
 from ...models._serde import to_wire
-from ..connection import connect
+from ..connection import configured_endpoint, connect
 from ..console import Console, ProgressBar, table
 from ..errors import EXIT_OK, EXIT_PARTIAL
 
@@ -23,6 +30,8 @@ async def run(args: argparse.Namespace, console: Console) -> int:
         math.isfinite(args.settle_seconds) and args.settle_seconds >= 0
     ):
         raise FaceValidationError("--settle-seconds", "must be a finite number of seconds >= 0")
+    if args.queue:
+        return await _run_on_queue(args, console)
     # Everything the run needs is checked before a client (or an emulator) starts.
     plan = plan_people(args.folder)
     settle = SettlePolicy(window=args.settle_seconds)
@@ -63,6 +72,62 @@ async def run(args: argparse.Namespace, console: Console) -> int:
             )
         finally:
             bar.close()
+    return show_report(report, args, console)
+
+
+async def _run_on_queue(args: argparse.Namespace, console: Console) -> int:
+    """One job per person on the queue; `facekit worker` processes do the work."""
+    if args.journal:
+        raise FaceValidationError(
+            "--journal", "a queued enrollment keeps no journal (the service's tags are its record)"
+        )
+    endpoint = configured_endpoint(args)
+    if not endpoint:
+        raise FaceValidationError(
+            "--queue", "workers need a Face resource: set FACE_ENDPOINT and FACE_KEY (or flags)"
+        )
+    try:
+        from ...distributed import RedisRateLimiter
+        from ...distributed.enrollment import enroll_with_queue, redis_settings
+    except ImportError:
+        raise FaceValidationError(
+            "--queue", "needs the redis extra: pip install 'facekit[redis]'"
+        ) from None
+    redis_settings(args.queue)
+    plan = plan_people(args.folder)
+    SettlePolicy(window=args.settle_seconds)
+    # The coordinator's own requests count against the resource's rate like the workers'.
+    async with (
+        RedisRateLimiter(args.queue, resource=endpoint, rate=args.rate_limit or 10.0) as shared,
+        connect(args, console, rate_limiter=shared) as (face, _emulator),
+    ):
+        console.say(f"queue: one job per person for the workers ({len(plan.owners)} jobs)")
+        bar = ProgressBar(console.err, "enrolling")
+
+        def progress(p: EnrollmentProgress) -> None:
+            note = f"faces, {p.persons_done}/{p.persons_total} persons"
+            bar.update(p.images_done + p.images_failed, p.images_total, note)
+
+        try:
+            report = await enroll_with_queue(
+                args.queue,
+                face,
+                args.group,
+                plan,
+                large=args.large,
+                train=args.train,
+                progress=progress,
+                recognition_model=args.recognition_model,
+                retry_failed=args.retry_failed,
+                settle_window=args.settle_seconds,
+            )
+        finally:
+            bar.close()
+    return show_report(report, args, console)
+
+
+def show_report(report: EnrollmentReport, args: argparse.Namespace, console: Console) -> int:
+    """Print the report (a table, or JSON with --json); the exit code it calls for."""
     data = to_wire(report) | {
         "ok": report.ok,
         "facesEnrolled": report.faces_enrolled,
