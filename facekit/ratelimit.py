@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Protocol, runtime_checkable
 
 import anyio
 
 from .errors import FaceValidationError
 
-__all__ = ["Limiter", "RateLimiter"]
+__all__ = ["ArrivalLine", "Limiter", "RateLimiter"]
 
 
 @runtime_checkable
@@ -28,6 +29,37 @@ class Limiter(Protocol):
     def pause(self, seconds: float) -> None:
         """Hold every caller back for `seconds` (the service answered 429)."""
         ...
+
+
+class ArrivalLine:
+    """Callers in arrival order: only the one at the head goes on, then hands over.
+
+    `async with line.turn():` waits until every caller that came earlier has left its
+    turn; leaving (also by cancellation) lets the next one in.
+    """
+
+    def __init__(self) -> None:
+        self._waiting: deque[anyio.Event] = deque()
+
+    def __len__(self) -> int:
+        """Callers in the line, the one holding its head included."""
+        return len(self._waiting)
+
+    @contextlib.asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """Hold the head of the line for the body of the `async with`."""
+        mine = anyio.Event()
+        self._waiting.append(mine)
+        try:
+            if self._waiting[0] is not mine:
+                await mine.wait()
+            yield
+        finally:
+            # Also when cancelled: the next caller in line must not wait for us.
+            first = self._waiting[0] is mine
+            self._waiting.remove(mine)
+            if first and self._waiting:
+                self._waiting[0].set()
 
 
 class RateLimiter:
@@ -67,8 +99,7 @@ class RateLimiter:
         self._clock = clock or anyio.current_time
         self._theoretical_arrival = float("-inf")
         self._gate_open_at = float("-inf")
-        # Callers waiting for their turn to reserve, in arrival order; the first one holds it.
-        self._line: deque[anyio.Event] = deque()
+        self._line = ArrivalLine()
         self.rate = rate
         self.burst = burst
 
@@ -109,11 +140,7 @@ class RateLimiter:
 
     async def acquire(self) -> None:
         """Wait for the gate and for this caller's slot, in arrival order."""
-        turn = anyio.Event()
-        self._line.append(turn)
-        try:
-            if self._line[0] is not turn:
-                await turn.wait()
+        async with self._line.turn():
             while True:
                 gate = self.paused_for
                 if gate > 0:
@@ -126,12 +153,6 @@ class RateLimiter:
                 # the head of the line, so we wait and reserve again before anyone else.
                 if self.paused_for == 0:
                     return
-        finally:
-            # Also when cancelled: the next caller in line must not wait for us.
-            first = self._line[0] is turn
-            self._line.remove(turn)
-            if first and self._line:
-                self._line[0].set()
 
     def __repr__(self) -> str:
         return f"RateLimiter(rate={self.rate:g}/s, burst={self.burst})"

@@ -30,6 +30,7 @@ from facekit.emulator import synthetic_face as photo
 from facekit.emulator.proxy import SlowCommitProxy
 from facekit.errors import FaceValidationError
 
+from .bulk_support import family
 from .conftest import QUICK_EMULATOR, client_for
 
 #: Settle windows short enough for tests; the rule is the same at any length.
@@ -40,15 +41,6 @@ FAST_SETTLE = SettlePolicy(window=0.3, backoff=0.02, backoff_max=0.1)
 def emulator_seed() -> int:
     """The faults these tests inject by probability draw from seed 7."""
     return 7
-
-
-def family(root: Path, people: int = 6, per_person: int = 3) -> Path:
-    for p in range(people):
-        folder = root / f"person-{p:02d}"
-        folder.mkdir(parents=True)
-        for v in range(per_person):
-            (folder / f"{v}.png").write_bytes(photo(f"person-{p:02d}", v))
-    return root
 
 
 def expected(people: int = 6, per_person: int = 3) -> dict[str, int]:

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from facekit import FaceClient
 from facekit.bulk import (
     Journal,
     JournalError,
@@ -31,6 +30,7 @@ from facekit.emulator.proxy import SlowCommitProxy, adds_faces
 from facekit.errors import FaceValidationError
 from facekit.models import Person
 
+from .bulk_support import census
 from .conftest import client_for
 
 
@@ -53,21 +53,6 @@ def first_only(
 
 def creates_persons(method: str, path: str) -> bool:
     return method == "POST" and path.endswith("/persons")
-
-
-async def census(face: FaceClient, group: str) -> tuple[int, int, int]:
-    """(persons, faces, distinct face tags) on the service."""
-    persons = faces = 0
-    tags = set()
-    async for person in face.large_person_groups.persons.list(group):
-        persons += 1
-        for face_id in person.persisted_face_ids:
-            stored = await face.large_person_groups.persons.get_face(
-                group, person.person_id, face_id
-            )
-            faces += 1
-            tags.add(stored.user_data)
-    return persons, faces, len(tags)
 
 
 async def test_a_cancelled_add_that_lands_late_is_not_sent_again_on_resume(

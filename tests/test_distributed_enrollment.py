@@ -31,6 +31,7 @@ from facekit.emulator import EmulatorSettings, FaceEmulator
 from facekit.emulator import synthetic_face as photo
 from facekit.errors import FaceValidationError
 
+from .bulk_support import census, family
 from .redis_server import RedisServer, running_redis
 
 WORKER = textwrap.dedent(
@@ -67,15 +68,6 @@ async def emulator() -> AsyncIterator[FaceEmulator]:
         yield emu
 
 
-def family(root: Path, people: int, per_person: int) -> Path:
-    for p in range(people):
-        folder = root / f"person-{p:02d}"
-        folder.mkdir(parents=True)
-        for v in range(per_person):
-            (folder / f"{v}.png").write_bytes(photo(f"person-{p:02d}", v))
-    return root
-
-
 async def start_worker(
     redis: RedisServer, emu: FaceEmulator, job_timeout: float = 20, *, burst: bool = True
 ) -> asyncio.subprocess.Process:
@@ -95,20 +87,6 @@ async def stop(process: asyncio.subprocess.Process) -> None:
     if process.returncode is None:
         process.kill()
     await process.wait()
-
-
-async def census(face: FaceClient, group: str) -> tuple[int, int, int]:
-    persons = faces = 0
-    tags = set()
-    async for person in face.large_person_groups.persons.list(group):
-        persons += 1
-        for face_id in person.persisted_face_ids:
-            stored = await face.large_person_groups.persons.get_face(
-                group, person.person_id, face_id
-            )
-            faces += 1
-            tags.add(stored.user_data)
-    return persons, faces, len(tags)
 
 
 def client_for(emu: FaceEmulator) -> FaceClient:

@@ -24,7 +24,7 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from functools import partial
 from typing import TypeVar
 
@@ -33,6 +33,7 @@ import yarl
 from .. import _validation as check
 from ..client import FaceClient
 from ..errors import FaceValidationError
+from ..resources import FaceLists, LargeFaceLists, LargePersonGroups, PersonGroups
 from .engine import Engine, PersonEnrollment, Slot
 from .journal import Journal, JournalBinding, JournalError, JournalMismatchError
 from .plan import (
@@ -41,6 +42,7 @@ from .plan import (
     BulkImage,
     EnrollmentPlan,
     KeyedImage,
+    PlannedOwner,
     images_from_folder,
     people_from_folder,
     plan_faces,
@@ -168,31 +170,33 @@ async def enroll_people(
     check.container_id("group_id", group_id)
     plan = people if isinstance(people, EnrollmentPlan) else await _plan(plan_people, people)
     resource = face.large_person_groups if large else face.person_groups
-    collection = "largepersongroups" if large else "persongroups"
-    book = _open_journal(journal, face, collection, group_id)
-    started = time.monotonic()
-    try:
-        await ensure_container(
-            resource,
-            group_id,
-            create=create,
-            name=group_name,
-            recognition_model=recognition_model,
-            policy=policy,
-        )
-        tally = Tally(persons_total=len(plan.owners), images_total=plan.images_total)
-        engine = _engine(
-            face, book, policy, tally, concurrency, detection_model, retry_failed, progress
-        )
+
+    async def work(engine: Engine) -> None:
         persons = PersonEnrollment(engine, resource, group_id)
         async with engine.slot() as slot:
             await persons.prepare(slot)
         await engine.run_all(plan.owners, persons.handle)
         await persons.finish()
-        training, training_error = await train_target(resource, group_id) if train else (None, None)
-    finally:
-        book.close()
-    return tally.report(training, time.monotonic() - started, book.path, training_error)
+
+    return await _enroll(
+        face,
+        resource,
+        "largepersongroups" if large else "persongroups",
+        group_id,
+        plan=plan,
+        journal=journal,
+        create=create,
+        name=group_name,
+        recognition_model=recognition_model,
+        policy=policy,
+        concurrency=concurrency,
+        detection_model=detection_model,
+        retry_failed=retry_failed,
+        progress=progress,
+        persons_total=len(plan.owners),
+        train=train,
+        work=work,
+    )
 
 
 async def enroll_faces(
@@ -228,56 +232,86 @@ async def enroll_faces(
     else:
         plan = await _plan(partial(plan_faces, large=large), images)
     resource = face.large_face_lists if large else face.face_lists
-    collection = "largefacelists" if large else "facelists"
-    book = _open_journal(journal, face, collection, list_id)
-    started = time.monotonic()
-    try:
-        await ensure_container(
-            resource,
-            list_id,
-            create=create,
-            name=list_name,
-            recognition_model=recognition_model,
-            policy=policy,
-        )
-        tally = Tally(images_total=plan.images_total)
-        engine = _engine(face, book, policy, tally, 1, detection_model, retry_failed, progress)
+
+    async def work(engine: Engine) -> None:
         view = ListFaces(resource, list_id)
 
-        async def handle(slot: Slot, owner: object) -> None:
-            await engine.enroll_owner(slot, plan.owners[0], view)
+        async def handle(slot: Slot, owner: PlannedOwner) -> None:
+            await engine.enroll_owner(slot, owner, view)
 
         await engine.run_all(plan.owners, handle)
-        if train:
-            training, training_error = await train_target(face.large_face_lists, list_id)
-        else:
-            training, training_error = None, None
-    finally:
-        book.close()
-    return tally.report(training, time.monotonic() - started, book.path, training_error)
+
+    return await _enroll(
+        face,
+        resource,
+        "largefacelists" if large else "facelists",
+        list_id,
+        plan=plan,
+        journal=journal,
+        create=create,
+        name=list_name,
+        recognition_model=recognition_model,
+        policy=policy,
+        concurrency=1,
+        detection_model=detection_model,
+        retry_failed=retry_failed,
+        progress=progress,
+        persons_total=0,
+        train=train,
+        work=work,
+    )
 
 
-def _engine(
+async def _enroll(
     face: FaceClient,
-    book: Journal,
+    resource: PersonGroups | LargePersonGroups | FaceLists | LargeFaceLists,
+    collection: str,
+    container_id: str,
+    *,
+    plan: EnrollmentPlan,
+    journal: str | os.PathLike[str] | None,
+    create: bool,
+    name: str | None,
+    recognition_model: str | None,
     policy: SettlePolicy,
-    tally: Tally,
     concurrency: int,
     detection_model: str | None,
     retry_failed: bool,
     progress: ProgressCallback | None,
-) -> Engine:
-    return Engine(
-        journal=book,
-        policy=policy,
-        window=policy.window_for(face.timeout),
-        request_timeout=face.timeout,
-        tally=tally,
-        concurrency=concurrency,
-        detection_model=detection_model,
-        retry_failed=retry_failed,
-        progress=progress,
-    )
+    persons_total: int,
+    train: bool,
+    work: Callable[[Engine], Awaitable[None]],
+) -> EnrollmentReport:
+    """The frame of a run: the journal, the container, the work, the training, the report."""
+    book = _open_journal(journal, face, collection, container_id)
+    started = time.monotonic()
+    try:
+        await ensure_container(
+            resource,
+            container_id,
+            create=create,
+            name=name,
+            recognition_model=recognition_model,
+            policy=policy,
+        )
+        tally = Tally(persons_total=persons_total, images_total=plan.images_total)
+        engine = Engine.for_client(
+            face,
+            journal=book,
+            policy=policy,
+            tally=tally,
+            concurrency=concurrency,
+            detection_model=detection_model,
+            retry_failed=retry_failed,
+            progress=progress,
+        )
+        await work(engine)
+        training, training_error = None, None
+        if train and not isinstance(resource, FaceLists):
+            training, training_error = await train_target(resource, container_id)
+    finally:
+        book.close()
+    return tally.report(training, time.monotonic() - started, book.path, training_error)
 
 
 async def _plan(make: Callable[[_Source], EnrollmentPlan], source: _Source) -> EnrollmentPlan:

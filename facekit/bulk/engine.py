@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import attrs
 
+from ..client import FaceClient
 from ..errors import FaceError, NotFoundError
 from ..models import Person
 from ..resources import LargePersonGroups, PersonGroups
@@ -139,6 +140,32 @@ class Engine:
         self._slots = asyncio.Semaphore(concurrency)
         #: (owner, image key) of every image whose outcome in this run is final.
         self._final: set[tuple[str, str]] = set()
+
+    @classmethod
+    def for_client(
+        cls,
+        face: FaceClient,
+        *,
+        journal: Journal,
+        policy: SettlePolicy,
+        tally: Tally,
+        concurrency: int = 1,
+        detection_model: str | None = None,
+        retry_failed: bool = False,
+        progress: Callable[[EnrollmentProgress], object] | None = None,
+    ) -> Engine:
+        """An engine whose settle window and deadlines follow the client's request timeout."""
+        return cls(
+            journal=journal,
+            policy=policy,
+            window=policy.window_for(face.timeout),
+            request_timeout=face.timeout,
+            tally=tally,
+            concurrency=concurrency,
+            detection_model=detection_model,
+            retry_failed=retry_failed,
+            progress=progress,
+        )
 
     # -- running owners -------------------------------------------------------------------
 

@@ -153,7 +153,12 @@ async def enqueue_enrollment(
         policy=SettlePolicy(),
     )
     # One scan for every job: a job of a person already there starts from its id.
-    engine = _engine(face, Journal(None, binding), SettlePolicy(window=settle_window), Tally())
+    engine = Engine.for_client(
+        face,
+        journal=Journal(None, binding),
+        policy=SettlePolicy(window=settle_window),
+        tally=Tally(),
+    )
     persons = PersonEnrollment(engine, resource, group_id)
     async with engine.slot() as slot:
         await persons.prepare(slot)
@@ -317,20 +322,6 @@ def redis_settings(url: str) -> RedisSettings:
 # -- the worker side ----------------------------------------------------------------------
 
 
-def _engine(face: FaceClient, journal: Journal, policy: SettlePolicy, tally: Tally) -> Engine:
-    return Engine(
-        journal=journal,
-        policy=policy,
-        window=policy.window_for(face.timeout),
-        request_timeout=face.timeout,
-        tally=tally,
-        concurrency=1,
-        detection_model=None,
-        retry_failed=False,
-        progress=None,
-    )
-
-
 async def enroll_person(ctx: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
     """The arq job: enroll one person's images exactly once; returns its counts.
 
@@ -351,16 +342,13 @@ async def enroll_person(ctx: dict[str, Any], spec: dict[str, Any]) -> dict[str, 
         )
     policy = SettlePolicy(window=spec.get("settle_window"))
     tally = Tally(persons_total=1)
-    engine = Engine(
+    engine = Engine.for_client(
+        face,
         journal=Journal(None, binding),
         policy=policy,
-        window=policy.window_for(face.timeout),
-        request_timeout=face.timeout,
         tally=tally,
-        concurrency=1,
         detection_model=spec.get("detection_model"),
         retry_failed=bool(spec.get("retry_failed")),
-        progress=None,
     )
     owner = PlannedOwner(
         name=spec["person"],

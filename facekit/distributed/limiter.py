@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-from collections import deque
 from types import TracebackType
 from typing import Any, Self
 
@@ -20,7 +19,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from ..errors import FaceConnectionError, FaceValidationError
-from ..ratelimit import Limiter
+from ..ratelimit import ArrivalLine, Limiter
 
 __all__ = ["RedisRateLimiter", "SharedLimitUnavailableError"]
 
@@ -132,7 +131,7 @@ class RedisRateLimiter:
         self._interval_us = round(1_000_000 / rate)
         self._tolerance_us = (burst - 1) * self._interval_us
         self._fallback = fallback
-        self._line: deque[anyio.Event] = deque()
+        self._line = ArrivalLine()
         self._local_gate = float("-inf")
         self._pending_pause_us = 0
         self._warned = False
@@ -169,17 +168,8 @@ class RedisRateLimiter:
 
     async def acquire(self) -> None:
         """Wait for the shared gate and a shared slot; callers of this process in order."""
-        turn = anyio.Event()
-        self._line.append(turn)
-        try:
-            if self._line[0] is not turn:
-                await turn.wait()
+        async with self._line.turn():
             await self._acquire_head()
-        finally:
-            first = self._line[0] is turn
-            self._line.remove(turn)
-            if first and self._line:
-                self._line[0].set()
 
     async def _push_pause(self) -> None:
         """Hand a 429 pause seen here to every process (kept for later if Redis is away)."""
