@@ -11,6 +11,17 @@ import aiohttp
 import attrs
 
 from . import _retry
+from ._options import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    SessionConfig,
+    check_headers,
+    check_max_response_bytes,
+    check_max_retries,
+    check_retry_policy,
+    check_seconds,
+    normalize_api_path,
+    normalize_endpoint,
+)
 from .auth import KeyCredential, TokenCredential
 from .errors import FaceValidationError
 from .polling import Poller, PollingPolicy, resume
@@ -23,18 +34,7 @@ from .resources import (
     PersonGroups,
     Snapshots,
 )
-from .session import (
-    DEFAULT_MAX_RESPONSE_BYTES,
-    FaceSession,
-    RawResponse,
-    SessionConfig,
-    capture_responses,
-    check_headers,
-    check_max_response_bytes,
-    check_seconds,
-    normalize_api_path,
-    normalize_endpoint,
-)
+from .session import FaceSession, RawResponse, capture_responses
 
 __all__ = ["DEFAULT_API_PATH", "FaceClient"]
 
@@ -74,9 +74,9 @@ class FaceClient(FaceOperations):
         allow_insecure_http: bool = False,
     ) -> None:
         if retry_policy is None:
-            policy = attrs.evolve(_retry.RetryPolicy(), max_retries=_retries(max_retries))
+            policy = attrs.evolve(_retry.RetryPolicy(), max_retries=check_max_retries(max_retries))
         else:
-            policy = _policy(retry_policy)
+            policy = check_retry_policy(retry_policy)
         if isinstance(max_connections, bool) or not isinstance(max_connections, int):
             raise FaceValidationError("max_connections", "must be an integer")
         if max_connections < 1:
@@ -145,9 +145,9 @@ class FaceClient(FaceOperations):
         Closing the copy does not close the shared connections; close the original.
         """
         config = self._session.config
-        policy = config.retry if retry_policy is None else _policy(retry_policy)
+        policy = config.retry if retry_policy is None else check_retry_policy(retry_policy)
         if max_retries is not None:
-            policy = attrs.evolve(policy, max_retries=_retries(max_retries))
+            policy = attrs.evolve(policy, max_retries=check_max_retries(max_retries))
         if rate_limiter is not None and not isinstance(rate_limiter, RateLimiter):
             raise FaceValidationError("rate_limiter", "must be a RateLimiter")
         config = attrs.evolve(
@@ -207,15 +207,3 @@ class FaceClient(FaceOperations):
             f"FaceClient(endpoint={self.endpoint!r}, api_path={self.api_path!r}, "
             f"credential={self._session.credential!r})"
         )
-
-
-def _retries(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise FaceValidationError("max_retries", "must be an integer >= 0")
-    return value
-
-
-def _policy(value: Any) -> _retry.RetryPolicy:
-    if not isinstance(value, _retry.RetryPolicy):
-        raise FaceValidationError("retry_policy", "must be a RetryPolicy")
-    return value

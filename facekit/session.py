@@ -10,18 +10,15 @@ import asyncio
 import contextlib
 import contextvars
 import io
-import ipaddress
 import json as json_module  # `json` is also the name of the request-body parameter
 import logging
-import math
 import platform
 import random
-import re
 import time
 import uuid
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, TypedDict, TypeVar, overload
+from typing import Any, TypeVar, overload
 from urllib.parse import quote
 
 import aiohttp
@@ -31,6 +28,13 @@ import yarl
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from . import _retry
+from ._options import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    CallOptions,
+    SessionConfig,
+    check_call_options,
+)
+from ._secrets import shorten
 from ._version import __version__
 from .auth import (
     KEY_HEADER,
@@ -51,7 +55,14 @@ from .images import ImageUpload
 from .models._serde import structure, to_wire
 from .ratelimit import RateLimiter
 
-__all__ = ["CallOptions", "FaceSession", "RawResponse", "SessionConfig", "capture_responses"]
+__all__ = [
+    "DEFAULT_MAX_RESPONSE_BYTES",
+    "CallOptions",
+    "FaceSession",
+    "RawResponse",
+    "SessionConfig",
+    "capture_responses",
+]
 
 logger = logging.getLogger("facekit")
 
@@ -62,31 +73,6 @@ USER_AGENT = (
 )
 CLIENT_REQUEST_ID = "x-ms-client-request-id"
 _REQUEST_ID_HEADERS = ("apim-request-id", "x-ms-request-id", "request-id")
-# Credentials and host are facekit's; the framing headers are aiohttp's (a wrong length
-# would desynchronize the connection).
-_PROTECTED_HEADERS = frozenset(
-    {
-        KEY_HEADER.lower(),
-        "authorization",
-        "host",
-        "content-length",
-        "transfer-encoding",
-        # facekit decodes replies itself, under its size cap, in the codings it asks for.
-        "accept-encoding",
-    }
-)
-# RFC 9110 token characters: a header name with anything else (space, colon, CR, LF) could
-# smuggle a header past the check above or split the request.
-_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_HEADER_VALUE_FORBIDDEN = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
-_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
-#: The default cap on a reply body. The largest legitimate Face reply is a page of 1,000
-#: persons (top=1000), each with 248 persisted face ids (~9.7 KB), a 128-character name and
-#: 16,384 characters of userData: about 26 MB as plain ASCII, and about 109 MB if every
-#: character of userData and name needs a six-byte \uXXXX escape. 128 MiB covers that with
-#: room to spare; pages of large-face-list faces (1,000 x 1 KB userData, at most ~6.2 MB)
-#: and detect (100 faces with landmarks and attributes, well under 1 MB) are far smaller.
-DEFAULT_MAX_RESPONSE_BYTES = 128 * 1024 * 1024
 # An error body is read only for its code and message; real ones are well under 1 KB.
 _ERROR_BODY_LIMIT = 64 * 1024
 # Secrets shorter than this are not searched for in messages (they would mangle text).
@@ -94,20 +80,6 @@ _MIN_REDACTED_SECRET = 8
 _REDACTED = "<redacted>"
 #: The content codings facekit decodes itself (see `_read_body`).
 _ACCEPT_ENCODING = "gzip, deflate"
-
-
-class CallOptions(TypedDict, total=False):
-    """Per-call overrides every operation accepts as keyword arguments."""
-
-    #: Seconds for one attempt (connect, send, read), replacing the client's timeout.
-    timeout: float
-    #: Extra request headers; credential headers cannot be overridden this way.
-    headers: Mapping[str, str]
-    #: Retries after the first attempt, replacing the client's `max_retries`.
-    max_retries: int
-
-
-_CALL_OPTIONS = frozenset(CallOptions.__annotations__)
 
 
 @attrs.frozen(kw_only=True)
@@ -174,121 +146,6 @@ def on_attempt(listener: Callable[[], object]) -> Iterator[None]:
         yield
     finally:
         _attempt_listener.reset(token)
-
-
-def normalize_endpoint(endpoint: str, *, allow_insecure_http: bool) -> yarl.URL:
-    """Check and normalize a resource endpoint (https unless loopback or opted in)."""
-    if not isinstance(endpoint, str) or not endpoint.strip():
-        raise FaceValidationError("endpoint", "must be a non-empty URL")
-    try:
-        url = yarl.URL(endpoint.strip())
-    except ValueError as exc:
-        raise FaceValidationError("endpoint", f"is not a valid URL: {exc}") from None
-    if url.scheme not in ("https", "http") or not url.host:
-        raise FaceValidationError(
-            "endpoint",
-            "must be an absolute http(s) URL such as https://NAME.cognitiveservices.azure.com",
-        )
-    if url.user or url.password or url.query_string or url.fragment:
-        raise FaceValidationError("endpoint", "must not carry credentials, a query or a fragment")
-    if "/face/" in url.path.lower() + "/":
-        raise FaceValidationError(
-            "endpoint", "give the resource endpoint without /face/...; set api_path for the version"
-        )
-    if url.scheme == "http" and not (allow_insecure_http or is_loopback(url.host)):
-        raise FaceValidationError(
-            "endpoint",
-            "https is required (the key would travel in clear text); "
-            "http is allowed only for loopback hosts or with allow_insecure_http=True",
-        )
-    return url.with_path(url.path.rstrip("/"))
-
-
-def check_headers(headers: Any) -> dict[str, str]:
-    """Extra headers from the caller, checked: valid names and values, none of facekit's own.
-
-    The credential, host and framing headers cannot be set this way, however spelt; a
-    name that is not an HTTP token or a value with CR, LF or another control character is
-    refused (it could add or split headers). Values are never quoted in the error: a
-    caller's header may carry a secret of its own.
-    """
-    if not isinstance(headers, Mapping):
-        raise FaceValidationError("headers", "must be a mapping of header names to values")
-    checked: dict[str, str] = {}
-    for name, value in headers.items():
-        if not isinstance(name, str):
-            raise FaceValidationError("headers", f"header names must be str, got {_kind(name)}")
-        if name.strip().lower() in _PROTECTED_HEADERS:
-            raise FaceValidationError(
-                "headers", f"{name.strip()} is set by facekit from the credential and endpoint"
-            )
-        if not _HEADER_NAME.fullmatch(name):
-            raise FaceValidationError("headers", f"{_short(name)} is not a valid header name")
-        if not isinstance(value, str):
-            raise FaceValidationError("headers", f"the value of {name} must be str")
-        if _HEADER_VALUE_FORBIDDEN.search(value):
-            raise FaceValidationError(
-                "headers", f"the value of {name} contains CR, LF or another control character"
-            )
-        checked[name] = value
-    return checked
-
-
-def check_seconds(parameter: str, value: Any) -> float:
-    """A timeout in seconds: a finite number above zero."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-        or value <= 0
-    ):
-        raise FaceValidationError(parameter, "must be a positive, finite number of seconds")
-    return float(value)
-
-
-def check_max_response_bytes(value: Any) -> int:
-    """The reply-size cap: an integer of at least 1 KiB."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1024:
-        raise FaceValidationError("max_response_bytes", "must be an integer >= 1024")
-    return value
-
-
-def _kind(value: Any) -> str:
-    return type(value).__name__
-
-
-def _short(value: str) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def normalize_api_path(api_path: str) -> str:
-    if not isinstance(api_path, str) or not api_path.startswith("/"):
-        raise FaceValidationError("api_path", "must start with '/', e.g. '/face/v1.0'")
-    return "/" + api_path.strip("/")
-
-
-def is_loopback(host: str) -> bool:
-    if host.lower() in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-@attrs.frozen(kw_only=True)
-class SessionConfig:
-    """Settings a FaceSession (and its `with_options` copies) run with."""
-
-    endpoint: yarl.URL
-    api_path: str
-    retry: _retry.RetryPolicy
-    timeout: float
-    connect_timeout: float
-    headers: Mapping[str, str]
-    max_connections: int
-    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
 
 class _Transport:
@@ -378,7 +235,7 @@ class FaceSession:
         A relative location ("/operations/{id}") means a path under the API base path,
         as the Face service uses it.
         """
-        shown = _short(self._redact(str(location)))
+        shown = shorten(self._redact(str(location)))
         unusable = FaceResponseError(f"unusable Operation-Location {shown}")
         try:
             target = yarl.URL(location)
@@ -498,31 +355,13 @@ class FaceSession:
         """
         if not self.same_origin(url):
             raise FaceValidationError("url", "facekit sends credentials only to its endpoint")
-        if options is None:
-            options = {}
-        if not isinstance(options, Mapping):
-            raise FaceValidationError("options", "must be a mapping of per-call options")
-        unknown = set(options) - _CALL_OPTIONS
-        if unknown:
-            # Typed callers cannot get here; untyped ones must not see an option ignored.
-            raise FaceValidationError(
-                ", ".join(sorted(map(str, unknown))),
-                f"unknown option; per-call options are {', '.join(sorted(_CALL_OPTIONS))}",
-            )
-        policy = self.config.retry
-        if "max_retries" in options:
-            retries = options["max_retries"]
-            if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
-                raise FaceValidationError("max_retries", "must be an integer >= 0")
-            policy = attrs.evolve(policy, max_retries=retries)
-        total = (
-            check_seconds("timeout", options["timeout"])
-            if "timeout" in options
-            else self.config.timeout
+        settings = check_call_options(options, self.config)
+        policy = settings.retry
+        timeout = aiohttp.ClientTimeout(
+            total=settings.timeout, sock_connect=self.config.connect_timeout
         )
-        timeout = aiohttp.ClientTimeout(total=total, sock_connect=self.config.connect_timeout)
         client_request_id = str(uuid.uuid4())
-        headers = self._base_headers(options.get("headers"), client_request_id)
+        headers = self._base_headers(settings.headers, client_request_id)
         query = _query(params)
         body = to_wire(json) if json is not None and attrs.has(type(json)) else json
         started = time.monotonic()
@@ -785,16 +624,14 @@ class FaceSession:
             body = body.replace(secret.encode(), _REDACTED.encode())
         return attrs.evolve(reply, headers=headers, body=body)
 
-    def _base_headers(
-        self, extra: Mapping[str, str] | None, client_request_id: str
-    ) -> dict[str, str]:
+    def _base_headers(self, extra: Mapping[str, str], client_request_id: str) -> dict[str, str]:
         headers = {
             "User-Agent": USER_AGENT,
             "Accept": "application/json",
             "Accept-Encoding": _ACCEPT_ENCODING,
         }
         headers.update(self.config.headers)
-        headers.update(check_headers({} if extra is None else extra))
+        headers.update(extra)
         headers.setdefault(CLIENT_REQUEST_ID, client_request_id)
         return headers
 
@@ -929,7 +766,7 @@ def _inflater(headers: Mapping[str, str]) -> _Inflater | None:
         return None
     if encoding in ("gzip", "x-gzip", "deflate"):
         return _Inflater("deflate" if encoding == "deflate" else "gzip")
-    raise _Undecodable(f"unsupported Content-Encoding {_short(encoding)}")
+    raise _Undecodable(f"unsupported Content-Encoding {shorten(encoding)}")
 
 
 async def _read_body(reply: aiohttp.ClientResponse, limit: int) -> tuple[bytes, bool]:
