@@ -5,9 +5,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Mapping
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
-import aiohttp
 import attrs
 
 from . import _retry
@@ -35,6 +34,10 @@ from .resources import (
     Snapshots,
 )
 from .session import FaceSession, RawResponse, capture_responses
+from .transport import Transport
+
+if TYPE_CHECKING:
+    import aiohttp
 
 __all__ = ["DEFAULT_API_PATH", "FaceClient"]
 
@@ -54,6 +57,10 @@ class FaceClient(FaceOperations):
     errors, 408, 429 and 5xx as far as the operation allows. A reply body larger than
     `max_response_bytes` (default 128 MiB, above the largest legitimate Face reply) is a
     FaceResponseError, and no more of it is read.
+
+    Requests go over aiohttp: a connection pool of the client's own, or `session`, a
+    caller's `aiohttp.ClientSession` (left open). `transport` replaces aiohttp altogether
+    with any `facekit.transport.Transport` (a test fake, another HTTP library).
     """
 
     def __init__(
@@ -71,6 +78,7 @@ class FaceClient(FaceOperations):
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         headers: Mapping[str, str] | None = None,
         session: aiohttp.ClientSession | None = None,
+        transport: Transport | None = None,
         allow_insecure_http: bool = False,
     ) -> None:
         if retry_policy is None:
@@ -83,8 +91,6 @@ class FaceClient(FaceOperations):
             raise FaceValidationError("max_connections", "must be at least 1")
         if rate_limiter is not None and not isinstance(rate_limiter, RateLimiter):
             raise FaceValidationError("rate_limiter", "must be a RateLimiter")
-        if session is not None and not isinstance(session, aiohttp.ClientSession):
-            raise FaceValidationError("session", "must be an aiohttp.ClientSession")
         config = SessionConfig(
             endpoint=normalize_endpoint(endpoint, allow_insecure_http=allow_insecure_http),
             api_path=normalize_api_path(api_path),
@@ -97,7 +103,11 @@ class FaceClient(FaceOperations):
         )
         self._init_from(
             FaceSession(
-                config, credential, rate_limiter=rate_limiter or RateLimiter(), session=session
+                config,
+                credential,
+                rate_limiter=rate_limiter or RateLimiter(),
+                session=session,
+                transport=transport,
             ),
             owner=True,
         )
@@ -113,6 +123,7 @@ class FaceClient(FaceOperations):
 
     @property
     def endpoint(self) -> str:
+        """The resource endpoint requests go to, e.g. "https://NAME.cognitiveservices.azure.com"."""
         return str(self._session.config.endpoint)
 
     @property
@@ -127,6 +138,7 @@ class FaceClient(FaceOperations):
 
     @property
     def rate_limiter(self) -> RateLimiter:
+        """The limiter every request of this client (and its copies) waits on."""
         return self._session.rate_limiter
 
     def with_options(

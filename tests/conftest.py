@@ -1,13 +1,14 @@
-"""Shared fixtures: a client wired for fast tests, and aioresponses."""
+"""Shared fixtures: a client wired for fast tests, over a fake transport."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
-from aioresponses import aioresponses
 
 from facekit import FaceClient, KeyCredential, RateLimiter, RetryPolicy
+
+from .fake_transport import FakeTransport
 
 pytest_plugins = ["pytester"]
 
@@ -34,17 +35,18 @@ def _private_state_folder(
 
 
 @pytest.fixture
-def mocked() -> Iterator[aioresponses]:
-    with aioresponses() as mock:
-        yield mock
+def fake() -> FakeTransport:
+    """Canned replies and recorded requests for the `client` fixture (or any client)."""
+    return FakeTransport()
 
 
 @pytest.fixture
-async def client() -> AsyncIterator[FaceClient]:
+async def client(fake: FakeTransport) -> AsyncIterator[FaceClient]:
     async with FaceClient(
         ENDPOINT,
         KeyCredential(KEY),
         retry_policy=FAST_RETRY,
         rate_limiter=RateLimiter(10_000, burst=10_000),
+        transport=fake,
     ) as face:
         yield face
