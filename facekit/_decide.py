@@ -119,7 +119,8 @@ def decide(
     - 429: close the limiter's gate (`gate_pause`): for the wait asked if the policy
       accepts it, else briefly. Its Retry-After is the retry's delay, and the caller does
       not sleep it on top of the gate. Retry-After on other statuses is not used.
-    - 401 with a token credential: refresh the token once per request and resend.
+    - 401 with a token credential: refresh the token once per request and resend, if the
+      body can be resent.
     - Other errors: retry what `should_retry` allows (429, 409 concurrent-operation
       conflicts, and 408/5xx when idempotent) while the body can be resent and the
       policy allows; else raise, possibly applied for a 408 or 5xx on a non-idempotent
@@ -134,7 +135,7 @@ def decide(
         return Decision(act=Act.RAISE, why=Why.REDIRECT)
     retry_after = outcome.retry_after if status == 429 else None
     pause = gate_pause(retry_after, policy) if status == 429 else None
-    if status == 401 and can_refresh_token:
+    if status == 401 and can_refresh_token and can_resend:
         # A token can be revoked before its expiry.
         return Decision(act=Act.REFRESH_TOKEN)
     retry = can_resend and should_retry(status=status, code=outcome.code, idempotent=idempotent)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 
 import pytest
 
@@ -16,7 +16,7 @@ from facekit import (
     RateLimiter,
 )
 from facekit.auth import BearerTokenCache
-from tests.conftest import BASE, ENDPOINT, FAST_RETRY, KEY
+from tests.conftest import BASE, ENDPOINT, FAST_RETRY, KEY, image_bytes
 from tests.fake_transport import FakeTransport
 
 SCOPE = "https://cognitiveservices.azure.com/.default"
@@ -243,3 +243,40 @@ async def test_a_401_with_a_key_credential_is_not_retried(fake: FakeTransport) -
             await face.person_groups.get("g")
 
     assert len(sent_headers(fake)) == 1
+
+
+async def _chunks(data: bytes) -> AsyncIterator[bytes]:
+    for offset in range(0, len(data), 1000):
+        yield data[offset : offset + 1000]
+
+
+DETECT_URL = f"{BASE}/detect"
+
+
+async def test_a_401_on_a_replayable_upload_fetches_a_new_token_and_sends_it_again(
+    fake: FakeTransport,
+) -> None:
+    fake.post(DETECT_URL, status=401, payload=UNAUTHORIZED)
+    fake.post(DETECT_URL, payload=[])
+    image = image_bytes(4096)
+    async with client_with(FakeTokenCredential(), fake) as face:
+        assert await face.detect(image) == []
+
+    assert [sent.data for sent in fake.requests] == [image, image]
+    assert [sent.headers["Authorization"] for sent in fake.requests] == [
+        "Bearer token-1",
+        "Bearer token-2",
+    ]
+
+
+async def test_a_401_on_a_stream_already_sent_is_raised_not_resent_empty(
+    fake: FakeTransport,
+) -> None:
+    # The stream is spent: a resend would carry an empty body.
+    fake.post(DETECT_URL, status=401, payload=UNAUTHORIZED)
+    fake.post(DETECT_URL, payload=[])
+    async with client_with(FakeTokenCredential(), fake) as face:
+        with pytest.raises(AuthenticationError):
+            await face.detect(_chunks(image_bytes(4096)))
+
+    assert [sent.data for sent in fake.requests] == [image_bytes(4096)]

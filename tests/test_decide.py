@@ -221,6 +221,12 @@ TABLE: list[tuple[str, Outcome, dict[str, object], Decision]] = [
         raised(Why.REFUSED),
     ),
     (
+        "401 with a token credential but an upload that cannot be resent: raised",
+        Outcome(status=401, code="401"),
+        {"can_refresh_token": True, "can_resend": False},
+        raised(Why.REFUSED),
+    ),
+    (
         "403 with a token credential: no refresh (the token was accepted)",
         Outcome(status=403, code="QuotaExceeded"),
         {"can_refresh_token": True},
@@ -279,6 +285,7 @@ def test_rules_that_hold_for_every_outcome() -> None:
         if decision.act is Act.REFRESH_TOKEN:
             assert outcome.status == 401, case
             assert refresh, case
+            assert resend, case
         # Only an attempt that may have reached the service on a non-idempotent call says so.
         if decision.possibly_applied:
             assert not idempotent, case
