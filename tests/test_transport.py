@@ -466,3 +466,50 @@ async def test_a_client_over_its_own_pool_closes_it(
         pool = transport.client_session()
     assert pool.closed
     assert transport.closed
+
+
+async def test_on_the_wire_an_upload_answered_before_it_was_read_spoils_no_later_request() -> None:
+    # The service may refuse an upload (429, 409) before reading it. The rest of that body
+    # must not be taken for the next request on the same connection: aiohttp before
+    # 3.10.6 reused such a connection, hence facekit's floor.
+    seen: list[str] = []
+
+    async def refuse(request: web.Request) -> web.Response:
+        seen.append(request.method)
+        return web.json_response({"error": {"code": "ConcurrentOperationConflict"}}, status=409)
+
+    async def group(request: web.Request) -> web.Response:
+        seen.append(request.method)
+        return web.Response(body=GROUP)
+
+    app = web.Application()
+    app.router.add_post("/face/v1.0/detect", refuse)
+    app.router.add_get("/face/v1.0/persongroups/family", group)
+
+    body = b"\x89PNG" * 2500
+
+    async def image() -> AsyncIterator[bytes]:
+        # Slowly: the refusal arrives while most of the image is still to be written.
+        for offset in range(0, len(body), 1000):
+            yield body[offset : offset + 1000]
+            await asyncio.sleep(0.01)
+
+    async with TestServer(app, host="127.0.0.1") as server:
+        transport = AiohttpTransport(max_connections=1)
+        try:
+            refused = await transport.send(
+                request(
+                    _url(server, "/face/v1.0/detect"),
+                    method="POST",
+                    headers=SecretHeaders({"Content-Length": str(len(body))}),
+                    body=image(),
+                )
+            )
+            answered = await transport.send(request(_url(server), timeout=2.0))
+        finally:
+            await transport.aclose()
+    assert isinstance(refused, TransportReply)
+    assert refused.status == 409
+    assert isinstance(answered, TransportReply)
+    assert (answered.status, answered.body) == (200, GROUP)
+    assert seen == ["POST", "GET"]
