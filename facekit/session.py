@@ -394,12 +394,12 @@ class FaceSession:
             if isinstance(outcome, TransportReply):
                 response = self._response(call, outcome, attempt, started)
             self._log_attempt(call, outcome, response, attempt, attempt_start)
-            summary = _summary(outcome, upload)
+            summary = _summary(outcome, call.upload)
             decision = decide(
                 attempt,
                 summary,
-                idempotent=idempotent,
-                can_resend=upload is None or upload.can_send,
+                idempotent=call.idempotent,
+                can_resend=call.upload is None or call.upload.can_send,
                 can_refresh_token=self._tokens is not None and not refreshed_token,
                 policy=call.settings.retry,
                 rand=self._rand,
