@@ -24,7 +24,7 @@ from typing import Any
 import aiohttp
 import attrs
 import yarl
-from multidict import CIMultiDict, CIMultiDictProxy
+from multidict import CIMultiDict
 
 from facekit._aiohttp_transport import no_reply
 from facekit.transport import NoReply, TransportReply, TransportRequest, read_reply
@@ -55,8 +55,8 @@ class Sent:
     method: str
     #: The URL with the query appended.
     url: yarl.URL
-    #: Every header sent, the credential included (case-insensitive).
-    headers: CIMultiDictProxy[str] = attrs.field(repr=False)
+    #: Every header sent, the credential included, named exactly as given to the transport.
+    headers: dict[str, str] = attrs.field(repr=False)
     #: The body unless it was JSON (e.g. the image bytes), else None.
     data: bytes | None = attrs.field(repr=False)
     #: The decoded JSON body, or None.
@@ -142,7 +142,7 @@ class FakeTransport:
     async def send(self, request: TransportRequest) -> TransportReply | NoReply:
         """Record the request and give the first matching route's reply."""
         data, failure = await _read_request_body(request.body)
-        headers = CIMultiDictProxy(CIMultiDict(request.headers))
+        headers = dict(request.headers)
         is_json = headers.get("Content-Type", "").startswith("application/json")
         sent = Sent(
             method=request.method.upper(),
