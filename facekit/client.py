@@ -5,12 +5,22 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator, Mapping
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
-import aiohttp
 import attrs
 
 from . import _retry
+from ._options import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    SessionConfig,
+    check_headers,
+    check_max_response_bytes,
+    check_max_retries,
+    check_retry_policy,
+    check_seconds,
+    normalize_api_path,
+    normalize_endpoint,
+)
 from .auth import KeyCredential, TokenCredential
 from .errors import FaceValidationError
 from .polling import Poller, PollingPolicy, resume
@@ -23,18 +33,11 @@ from .resources import (
     PersonGroups,
     Snapshots,
 )
-from .session import (
-    DEFAULT_MAX_RESPONSE_BYTES,
-    FaceSession,
-    RawResponse,
-    SessionConfig,
-    capture_responses,
-    check_headers,
-    check_max_response_bytes,
-    check_seconds,
-    normalize_api_path,
-    normalize_endpoint,
-)
+from .session import FaceSession, RawResponse, capture_responses
+from .transport import Transport
+
+if TYPE_CHECKING:
+    import aiohttp
 
 __all__ = ["DEFAULT_API_PATH", "FaceClient"]
 
@@ -54,6 +57,10 @@ class FaceClient(FaceOperations):
     errors, 408, 429 and 5xx as far as the operation allows. A reply body larger than
     `max_response_bytes` (default 128 MiB, above the largest legitimate Face reply) is a
     FaceResponseError, and no more of it is read.
+
+    Requests go over aiohttp: a connection pool of the client's own, or `session`, a
+    caller's `aiohttp.ClientSession` (left open). `transport` replaces aiohttp altogether
+    with any `facekit.transport.Transport` (a test fake, another HTTP library).
     """
 
     def __init__(
@@ -71,12 +78,13 @@ class FaceClient(FaceOperations):
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         headers: Mapping[str, str] | None = None,
         session: aiohttp.ClientSession | None = None,
+        transport: Transport | None = None,
         allow_insecure_http: bool = False,
     ) -> None:
         if retry_policy is None:
-            policy = attrs.evolve(_retry.RetryPolicy(), max_retries=_retries(max_retries))
+            policy = attrs.evolve(_retry.RetryPolicy(), max_retries=check_max_retries(max_retries))
         else:
-            policy = _policy(retry_policy)
+            policy = check_retry_policy(retry_policy)
         if isinstance(max_connections, bool) or not isinstance(max_connections, int):
             raise FaceValidationError("max_connections", "must be an integer")
         if max_connections < 1:
@@ -85,8 +93,6 @@ class FaceClient(FaceOperations):
             raise FaceValidationError(
                 "rate_limiter", "must be a RateLimiter (or another Limiter, e.g. RedisRateLimiter)"
             )
-        if session is not None and not isinstance(session, aiohttp.ClientSession):
-            raise FaceValidationError("session", "must be an aiohttp.ClientSession")
         config = SessionConfig(
             endpoint=normalize_endpoint(endpoint, allow_insecure_http=allow_insecure_http),
             api_path=normalize_api_path(api_path),
@@ -99,7 +105,11 @@ class FaceClient(FaceOperations):
         )
         self._init_from(
             FaceSession(
-                config, credential, rate_limiter=rate_limiter or RateLimiter(), session=session
+                config,
+                credential,
+                rate_limiter=rate_limiter or RateLimiter(),
+                session=session,
+                transport=transport,
             ),
             owner=True,
         )
@@ -115,7 +125,7 @@ class FaceClient(FaceOperations):
 
     @property
     def endpoint(self) -> str:
-        """The Face resource's endpoint as checked, without a trailing slash."""
+        """The resource endpoint requests go to, e.g. "https://NAME.cognitiveservices.azure.com"."""
         return str(self._session.config.endpoint)
 
     @property
@@ -130,7 +140,7 @@ class FaceClient(FaceOperations):
 
     @property
     def rate_limiter(self) -> Limiter:
-        """The limiter this client's requests wait on (its copies share it unless given one)."""
+        """The limiter every request of this client (and its copies) waits on."""
         return self._session.rate_limiter
 
     def with_options(
@@ -149,9 +159,9 @@ class FaceClient(FaceOperations):
         Closing the copy does not close the shared connections; close the original.
         """
         config = self._session.config
-        policy = config.retry if retry_policy is None else _policy(retry_policy)
+        policy = config.retry if retry_policy is None else check_retry_policy(retry_policy)
         if max_retries is not None:
-            policy = attrs.evolve(policy, max_retries=_retries(max_retries))
+            policy = attrs.evolve(policy, max_retries=check_max_retries(max_retries))
         if rate_limiter is not None and not isinstance(rate_limiter, Limiter):
             raise FaceValidationError(
                 "rate_limiter", "must be a RateLimiter (or another Limiter, e.g. RedisRateLimiter)"
@@ -213,15 +223,3 @@ class FaceClient(FaceOperations):
             f"FaceClient(endpoint={self.endpoint!r}, api_path={self.api_path!r}, "
             f"credential={self._session.credential!r})"
         )
-
-
-def _retries(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise FaceValidationError("max_retries", "must be an integer >= 0")
-    return value
-
-
-def _policy(value: Any) -> _retry.RetryPolicy:
-    if not isinstance(value, _retry.RetryPolicy):
-        raise FaceValidationError("retry_policy", "must be a RetryPolicy")
-    return value

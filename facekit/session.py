@@ -1,7 +1,9 @@
-"""FaceSession: the only module that touches aiohttp.
+"""FaceSession: one endpoint's requests, with credentials, rate limiting and retries.
 
-It builds URLs under the configured endpoint, attaches credentials (to that host only),
-waits on the rate limiter, sends, retries, maps errors and decodes JSON.
+It builds URLs under the configured endpoint, attaches the credential (to that host only),
+waits on the rate limiter, hands each attempt to its Transport, and acts on what
+`facekit._decide.decide` says follows it; then it maps errors and decodes JSON. It does no
+HTTP itself: `AiohttpTransport` (the default) or another `Transport` does.
 """
 
 from __future__ import annotations
@@ -9,28 +11,32 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-import io
-import ipaddress
 import json as json_module  # `json` is also the name of the request-body parameter
 import logging
-import math
 import platform
 import random
-import re
 import time
 import uuid
-import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, TypedDict, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 from urllib.parse import quote
 
-import aiohttp
 import attrs
 import cattrs
 import yarl
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from . import _retry
+from ._aiohttp_transport import AIOHTTP_VERSION, AiohttpTransport
+from ._decide import Act, Decision, Outcome, Why, decide
+from ._options import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    CallOptions,
+    CallSettings,
+    SessionConfig,
+    check_call_options,
+)
+from ._retry_after import retry_after_seconds
+from ._secrets import MIN_REDACTED_SECRET, REDACTED, SecretHeaders, redact, shorten
 from ._version import __version__
 from .auth import (
     KEY_HEADER,
@@ -45,69 +51,34 @@ from .errors import (
     FaceResponseError,
     FaceTimeoutError,
     FaceValidationError,
+    decode_error_body,
     error_from_response,
 )
 from .images import ImageUpload
 from .models._serde import structure, to_wire
 from .ratelimit import Limiter
+from .transport import ACCEPT_ENCODING, NoReply, Transport, TransportReply, TransportRequest
 
-__all__ = ["CallOptions", "FaceSession", "RawResponse", "SessionConfig", "capture_responses"]
+if TYPE_CHECKING:
+    import aiohttp
+
+__all__ = [
+    "DEFAULT_MAX_RESPONSE_BYTES",
+    "CallOptions",
+    "FaceSession",
+    "RawResponse",
+    "SessionConfig",
+    "capture_responses",
+    "on_attempt",
+]
 
 logger = logging.getLogger("facekit")
 
 T = TypeVar("T")
 
-USER_AGENT = (
-    f"facekit/{__version__} Python/{platform.python_version()} aiohttp/{aiohttp.__version__}"
-)
+USER_AGENT = f"facekit/{__version__} Python/{platform.python_version()} aiohttp/{AIOHTTP_VERSION}"
 CLIENT_REQUEST_ID = "x-ms-client-request-id"
 _REQUEST_ID_HEADERS = ("apim-request-id", "x-ms-request-id", "request-id")
-# Credentials and host are facekit's; the framing headers are aiohttp's (a wrong length
-# would desynchronize the connection).
-_PROTECTED_HEADERS = frozenset(
-    {
-        KEY_HEADER.lower(),
-        "authorization",
-        "host",
-        "content-length",
-        "transfer-encoding",
-        # facekit decodes replies itself, under its size cap, in the codings it asks for.
-        "accept-encoding",
-    }
-)
-# RFC 9110 token characters: a header name with anything else (space, colon, CR, LF) could
-# smuggle a header past the check above or split the request.
-_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-_HEADER_VALUE_FORBIDDEN = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
-_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
-#: The default cap on a reply body. The largest legitimate Face reply is a page of 1,000
-#: persons (top=1000), each with 248 persisted face ids (~9.7 KB), a 128-character name and
-#: 16,384 characters of userData: about 26 MB as plain ASCII, and about 109 MB if every
-#: character of userData and name needs a six-byte \uXXXX escape. 128 MiB covers that with
-#: room to spare; pages of large-face-list faces (1,000 x 1 KB userData, at most ~6.2 MB)
-#: and detect (100 faces with landmarks and attributes, well under 1 MB) are far smaller.
-DEFAULT_MAX_RESPONSE_BYTES = 128 * 1024 * 1024
-# An error body is read only for its code and message; real ones are well under 1 KB.
-_ERROR_BODY_LIMIT = 64 * 1024
-# Secrets shorter than this are not searched for in messages (they would mangle text).
-_MIN_REDACTED_SECRET = 8
-_REDACTED = "<redacted>"
-#: The content codings facekit decodes itself (see `_read_body`).
-_ACCEPT_ENCODING = "gzip, deflate"
-
-
-class CallOptions(TypedDict, total=False):
-    """Per-call overrides every operation accepts as keyword arguments."""
-
-    #: Seconds for one attempt (connect, send, read), replacing the client's timeout.
-    timeout: float
-    #: Extra request headers; credential headers cannot be overridden this way.
-    headers: Mapping[str, str]
-    #: Retries after the first attempt, replacing the client's `max_retries`.
-    max_retries: int
-
-
-_CALL_OPTIONS = frozenset(CallOptions.__annotations__)
 
 
 @attrs.frozen(kw_only=True)
@@ -176,147 +147,40 @@ def on_attempt(listener: Callable[[], object]) -> Iterator[None]:
         _attempt_listener.reset(token)
 
 
-def normalize_endpoint(endpoint: str, *, allow_insecure_http: bool) -> yarl.URL:
-    """Check and normalize a resource endpoint (https unless loopback or opted in)."""
-    if not isinstance(endpoint, str) or not endpoint.strip():
-        raise FaceValidationError("endpoint", "must be a non-empty URL")
-    try:
-        url = yarl.URL(endpoint.strip())
-    except ValueError as exc:
-        raise FaceValidationError("endpoint", f"is not a valid URL: {exc}") from None
-    if url.scheme not in ("https", "http") or not url.host:
-        raise FaceValidationError(
-            "endpoint",
-            "must be an absolute http(s) URL such as https://NAME.cognitiveservices.azure.com",
-        )
-    if url.user or url.password or url.query_string or url.fragment:
-        raise FaceValidationError("endpoint", "must not carry credentials, a query or a fragment")
-    if "/face/" in url.path.lower() + "/":
-        raise FaceValidationError(
-            "endpoint", "give the resource endpoint without /face/...; set api_path for the version"
-        )
-    if url.scheme == "http" and not (allow_insecure_http or is_loopback(url.host)):
-        raise FaceValidationError(
-            "endpoint",
-            "https is required (the key would travel in clear text); "
-            "http is allowed only for loopback hosts or with allow_insecure_http=True",
-        )
-    return url.with_path(url.path.rstrip("/"))
+class _Pool:
+    """The transport a session and its copies share, and whether it was closed."""
 
-
-def check_headers(headers: Any) -> dict[str, str]:
-    """Extra headers from the caller, checked: valid names and values, none of facekit's own.
-
-    The credential, host and framing headers cannot be set this way, however spelt; a
-    name that is not an HTTP token or a value with CR, LF or another control character is
-    refused (it could add or split headers). Values are never quoted in the error: a
-    caller's header may carry a secret of its own.
-    """
-    if not isinstance(headers, Mapping):
-        raise FaceValidationError("headers", "must be a mapping of header names to values")
-    checked: dict[str, str] = {}
-    for name, value in headers.items():
-        if not isinstance(name, str):
-            raise FaceValidationError("headers", f"header names must be str, got {_kind(name)}")
-        if name.strip().lower() in _PROTECTED_HEADERS:
-            raise FaceValidationError(
-                "headers", f"{name.strip()} is set by facekit from the credential and endpoint"
-            )
-        if not _HEADER_NAME.fullmatch(name):
-            raise FaceValidationError("headers", f"{_short(name)} is not a valid header name")
-        if not isinstance(value, str):
-            raise FaceValidationError("headers", f"the value of {name} must be str")
-        if _HEADER_VALUE_FORBIDDEN.search(value):
-            raise FaceValidationError(
-                "headers", f"the value of {name} contains CR, LF or another control character"
-            )
-        checked[name] = value
-    return checked
-
-
-def check_seconds(parameter: str, value: Any) -> float:
-    """A timeout in seconds: a finite number above zero."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-        or value <= 0
-    ):
-        raise FaceValidationError(parameter, "must be a positive, finite number of seconds")
-    return float(value)
-
-
-def check_max_response_bytes(value: Any) -> int:
-    """The reply-size cap: an integer of at least 1 KiB."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1024:
-        raise FaceValidationError("max_response_bytes", "must be an integer >= 1024")
-    return value
-
-
-def _kind(value: Any) -> str:
-    return type(value).__name__
-
-
-def _short(value: str) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def normalize_api_path(api_path: str) -> str:
-    if not isinstance(api_path, str) or not api_path.startswith("/"):
-        raise FaceValidationError("api_path", "must start with '/', e.g. '/face/v1.0'")
-    return "/" + api_path.strip("/")
-
-
-def is_loopback(host: str) -> bool:
-    if host.lower() in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-@attrs.frozen(kw_only=True)
-class SessionConfig:
-    """Settings a FaceSession (and its `with_options` copies) run with."""
-
-    endpoint: yarl.URL
-    api_path: str
-    retry: _retry.RetryPolicy
-    timeout: float
-    connect_timeout: float
-    headers: Mapping[str, str]
-    max_connections: int
-    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
-
-
-class _Transport:
-    """The shared aiohttp session; created lazily inside the event loop, closed once."""
-
-    def __init__(self, session: aiohttp.ClientSession | None, max_connections: int) -> None:
-        self._session = session
-        self._owned = session is None
-        self._max_connections = max_connections
+    def __init__(self, transport: Transport) -> None:
+        self.transport = transport
         self.closed = False
-
-    def get(self) -> aiohttp.ClientSession:
-        if self.closed:
-            raise FaceError("the client is closed")
-        if self._session is None:
-            connector = aiohttp.TCPConnector(limit=self._max_connections)
-            self._session = aiohttp.ClientSession(connector=connector)
-        return self._session
 
     async def close(self) -> None:
         self.closed = True
-        session, self._session = self._session, None
-        if session is not None and self._owned:
-            await session.close()
+        await self.transport.aclose()
+
+
+@attrs.frozen(kw_only=True)
+class _Call:
+    """One call, checked and ready to send: everything but the credential."""
+
+    method: str
+    url: yarl.URL
+    query: list[tuple[str, str]]
+    headers: Mapping[str, str]
+    #: The JSON body, encoded; an upload streams from `upload` instead.
+    body: bytes | None = attrs.field(repr=lambda body: "None" if body is None else "<bytes>")
+    upload: ImageUpload | None
+    idempotent: bool
+    settings: CallSettings
+    client_request_id: str
 
 
 class FaceSession:
-    """Sends Face API requests under one endpoint with retries, rate limiting and auth."""
+    """Sends Face API requests under one endpoint with retries, rate limiting and auth.
+
+    Requests go through `transport`, or through an `AiohttpTransport` over `session` (a
+    caller's aiohttp.ClientSession) or over a pool of its own.
+    """
 
     def __init__(
         self,
@@ -325,14 +189,20 @@ class FaceSession:
         *,
         rate_limiter: Limiter,
         session: aiohttp.ClientSession | None = None,
-        transport: _Transport | None = None,
+        transport: Transport | None = None,
         token_cache: BearerTokenCache | None = None,
         rand: Any = None,
     ) -> None:
+        if transport is None:
+            transport = AiohttpTransport(session, max_connections=config.max_connections)
+        elif session is not None:
+            raise FaceValidationError("transport", "give a transport or a session, not both")
+        elif not isinstance(transport, Transport):
+            raise FaceValidationError("transport", "must have async send(request) and aclose()")
         self.config = config
         self.credential = credential
         self.rate_limiter = rate_limiter
-        self._transport = transport or _Transport(session, config.max_connections)
+        self._pool = _Pool(transport)
         if isinstance(credential, KeyCredential):
             self._tokens = None
         elif isinstance(credential, TokenCredential):
@@ -345,22 +215,31 @@ class FaceSession:
         )
 
     def copy(self, config: SessionConfig, rate_limiter: Limiter | None = None) -> FaceSession:
-        """A session with other settings sharing this one's connection pool and token cache."""
-        return FaceSession(
+        """A session with other settings sharing this one's transport and token cache."""
+        copy = FaceSession(
             config,
             self.credential,
             rate_limiter=rate_limiter or self.rate_limiter,
-            transport=self._transport,
+            transport=self._pool.transport,
             token_cache=self._tokens,
             rand=self._rand,
         )
+        copy._pool = self._pool
+        return copy
+
+    @property
+    def transport(self) -> Transport:
+        """The transport requests go through (shared with copies)."""
+        return self._pool.transport
 
     @property
     def closed(self) -> bool:
-        return self._transport.closed
+        """Whether `close()` was called on this session or the one it was copied from."""
+        return self._pool.closed
 
     async def close(self) -> None:
-        await self._transport.close()
+        """Close the transport (for every copy); later calls raise FaceError."""
+        await self._pool.close()
 
     # -- URLs ---------------------------------------------------------------------------
 
@@ -378,7 +257,7 @@ class FaceSession:
         A relative location ("/operations/{id}") means a path under the API base path,
         as the Face service uses it.
         """
-        shown = _short(self._redact(str(location)))
+        shown = shorten(self._redact(str(location)))
         unusable = FaceResponseError(f"unusable Operation-Location {shown}")
         try:
             target = yarl.URL(location)
@@ -400,6 +279,7 @@ class FaceSession:
         return target
 
     def same_origin(self, url: yarl.URL) -> bool:
+        """Whether `url` has the endpoint's scheme, host and port (where the key may go)."""
         base = self.base_url
         return (
             url.scheme == base.scheme
@@ -492,39 +372,11 @@ class FaceSession:
     ) -> RawResponse:
         """Send with rate limiting and retries; return the 2xx reply or raise FaceError.
 
-        Every error is raised from this frame with no chained cause: aiohttp's exceptions
-        carry the request headers (and so the key), and the credential headers live only
+        What follows each attempt is `decide`'s verdict; this loop only acts on it. Every
+        error is raised from this frame with no chained cause: the credential lives only
         in the frames of `_attempt` and below, which no raised error's traceback includes.
         """
-        if not self.same_origin(url):
-            raise FaceValidationError("url", "facekit sends credentials only to its endpoint")
-        if options is None:
-            options = {}
-        if not isinstance(options, Mapping):
-            raise FaceValidationError("options", "must be a mapping of per-call options")
-        unknown = set(options) - _CALL_OPTIONS
-        if unknown:
-            # Typed callers cannot get here; untyped ones must not see an option ignored.
-            raise FaceValidationError(
-                ", ".join(sorted(map(str, unknown))),
-                f"unknown option; per-call options are {', '.join(sorted(_CALL_OPTIONS))}",
-            )
-        policy = self.config.retry
-        if "max_retries" in options:
-            retries = options["max_retries"]
-            if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
-                raise FaceValidationError("max_retries", "must be an integer >= 0")
-            policy = attrs.evolve(policy, max_retries=retries)
-        total = (
-            check_seconds("timeout", options["timeout"])
-            if "timeout" in options
-            else self.config.timeout
-        )
-        timeout = aiohttp.ClientTimeout(total=total, sock_connect=self.config.connect_timeout)
-        client_request_id = str(uuid.uuid4())
-        headers = self._base_headers(options.get("headers"), client_request_id)
-        query = _query(params)
-        body = to_wire(json) if json is not None and attrs.has(type(json)) else json
+        call = self._prepare(method, url, params, json, upload, idempotent, options)
         started = time.monotonic()
         refreshed_token = False
         attempt = 0
@@ -534,275 +386,193 @@ class FaceSession:
             listener = _attempt_listener.get()
             if listener is not None:
                 listener()
+            if self._pool.closed:
+                raise FaceError("the client is closed")
             attempt_start = time.monotonic()
-            outcome = await self._attempt(method, url, query, body, upload, headers, timeout)
-            if isinstance(outcome, _Failure):
-                if upload is not None and upload.error is not None:
-                    # The image broke a limit mid-stream: the caller's mistake, not the
-                    # network's. Raised afresh, without the writer task's frames.
-                    raise upload.error.with_traceback(None)
-                self._log_attempt(
-                    method,
-                    url,
-                    f"failed ({outcome.reason})",
-                    attempt_start,
-                    attempt,
-                    client_request_id,
-                    None,
-                )
-                retry = (
-                    outcome.kind is not None
-                    and _retry.should_retry(failure=outcome.kind, idempotent=idempotent)
-                    and (upload is None or upload.can_send)
-                )
-                delay = _retry.retry_delay(attempt, policy, None, self._rand) if retry else None
-                if delay is not None:
-                    self._log_retry(method, url, attempt, delay, outcome.reason)
-                    await asyncio.sleep(delay)
-                    continue
-                raise outcome.to_error(
-                    method,
-                    url,
-                    possibly_applied=outcome.kind is _retry.TransportFailure.AMBIGUOUS
-                    and not idempotent,
-                    client_request_id=client_request_id,
-                )
-
-            # A reply quoting the credential back (a debugging proxy, a hostile server) must
-            # not carry it into request ids, error codes or captured headers.
-            outcome = self._redact_reply(outcome)
-            request_id = _request_id(outcome.headers)
-            self._log_attempt(
-                method,
-                url,
-                str(outcome.status),
-                attempt_start,
+            outcome = await self._attempt(call)
+            response = None
+            if isinstance(outcome, TransportReply):
+                response = self._response(call, outcome, attempt, started)
+            self._log_attempt(call, outcome, response, attempt, attempt_start)
+            summary = _summary(outcome, call.upload)
+            decision = decide(
                 attempt,
-                client_request_id,
-                request_id,
+                summary,
+                idempotent=call.idempotent,
+                can_resend=call.upload is None or call.upload.can_send,
+                can_refresh_token=self._tokens is not None and not refreshed_token,
+                policy=call.settings.retry,
+                rand=self._rand,
             )
-            status = outcome.status
-            response = RawResponse(
-                method=method,
-                url=str(url),
-                status=status,
-                headers=outcome.headers,
-                body=outcome.body,
-                request_id=request_id,
-                client_request_id=client_request_id,
-                attempts=attempt,
-                elapsed=time.monotonic() - started,
-            )
-            if 200 <= status < 300:
-                if outcome.oversized:
-                    raise FaceResponseError(
-                        f"{method} {url.path} answered more than {self.config.max_response_bytes}"
-                        " bytes (max_response_bytes); the rest was not read",
-                        status=status,
-                        request_id=request_id,
-                    )
+            if decision.pause is not None:
+                self.rate_limiter.pause(decision.pause)
+            if decision.act is Act.RETURN and response is not None:
                 self._capture(response)
                 return response
-            if 300 <= status < 400:
-                raise FaceResponseError(
-                    f"{method} {url.path} answered a redirect (HTTP {status}); facekit does "
-                    "not follow redirects, so credentials never leave the endpoint",
-                    status=status,
-                    request_id=request_id,
-                )
-
-            error = error_from_response(
-                status,
-                outcome.headers,
-                outcome.body,
-                request_id=request_id,
-                client_request_id=client_request_id,
-                possibly_applied=(not idempotent and _retry.is_ambiguous(status=status)),
-            )
-            retry_after = getattr(error, "retry_after", None)
-            if status == 429:
-                self.rate_limiter.pause(_retry.gate_pause(retry_after, policy))
-            if status == 401 and self._tokens is not None and not refreshed_token:
-                # A token can be revoked before its expiry: fetch a new one once.
+            if decision.act is Act.RETRY:
+                self._log_retry(call, outcome, summary, attempt, decision.delay)
+                if decision.sleep:
+                    await asyncio.sleep(decision.delay)
+            elif decision.act is Act.REFRESH_TOKEN and self._tokens is not None:
                 refreshed_token = True
                 self._tokens.invalidate()
                 attempt -= 1
-                continue
-            retry = _retry.should_retry(status=status, code=error.code, idempotent=idempotent)
-            if upload is not None and not upload.can_send:
-                retry = False
-            delay = _retry.retry_delay(attempt, policy, retry_after, self._rand) if retry else None
-            if delay is not None:
-                self._log_retry(method, url, attempt, delay, f"HTTP {status} {error.code or ''}")
-                # Ambiguous 429s already closed the limiter's gate for everyone.
-                if status != 429:
-                    await asyncio.sleep(delay)
-                continue
-            self._capture(response)
-            raise error
+            else:
+                raise self._error(call, outcome, response, decision)
 
-    async def _attempt(
+    def _prepare(
         self,
         method: str,
         url: yarl.URL,
-        query: list[tuple[str, str]],
-        body: Any,
+        params: Mapping[str, Any] | None,
+        json: Any,
         upload: ImageUpload | None,
-        base_headers: Mapping[str, str],
-        timeout: aiohttp.ClientTimeout,  # noqa: ASYNC109 - aiohttp's per-request timeout
-    ) -> _Reply | _Failure:
-        """One request; failures are returned as values, never raised, so that no
-        exception holding aiohttp's request (and its headers) travels further up."""
-        kwargs: dict[str, Any] = {}
-        headers = _SecretHeaders(base_headers)
-        headers.update(await self._auth_headers())
-        stream = upload.chunks() if upload is not None else None
+        idempotent: bool,
+        options: CallOptions | None,
+    ) -> _Call:
+        """Check the call (its URL and options, once) and build what every attempt sends."""
+        if not self.same_origin(url):
+            raise FaceValidationError("url", "facekit sends credentials only to its endpoint")
+        settings = check_call_options(options, self.config)
+        client_request_id = str(uuid.uuid4())
+        headers = {
+            "User-Agent": USER_AGENT,
+            "Accept": "application/json",
+            "Accept-Encoding": ACCEPT_ENCODING,
+        }
+        headers.update(self.config.headers)
+        headers.update(settings.headers)
+        headers.setdefault(CLIENT_REQUEST_ID, client_request_id)
+        body = None
         if upload is not None:
             headers["Content-Type"] = "application/octet-stream"
             if upload.size is not None:
                 headers["Content-Length"] = str(upload.size)
-            kwargs["data"] = stream
-        elif body is not None:
-            kwargs["json"] = body
+        elif json is not None:
+            headers["Content-Type"] = "application/json"
+            body = _json_body(json)
+        return _Call(
+            method=method,
+            url=url,
+            query=_query(params),
+            headers=headers,
+            body=body,
+            upload=upload,
+            idempotent=idempotent,
+            settings=settings,
+            client_request_id=client_request_id,
+        )
+
+    async def _attempt(self, call: _Call) -> TransportReply | NoReply:
+        """One request through the transport, with the credential attached.
+
+        The credential lives only in this frame and the transport's below it, and what
+        is returned is scrubbed of it (a reply or an error text may quote it back).
+        Failures come back as values, never raised, so that no exception holding the
+        request travels further up.
+        """
+        name, value, secret = await self._credential()
+        headers = SecretHeaders(call.headers)
+        headers[name] = value
+        stream = call.upload.chunks() if call.upload is not None else None
+        request = TransportRequest(
+            method=call.method,
+            url=call.url,
+            query=call.query,
+            headers=headers,
+            body=call.body if stream is None else stream,
+            timeout=call.settings.timeout,
+            connect_timeout=self.config.connect_timeout,
+            max_reply_bytes=self.config.max_response_bytes,
+            secrets=(secret,),
+        )
         try:
-            return await self._exchange(method, url, query, headers, timeout, kwargs)
+            outcome = await self._pool.transport.send(request)
         finally:
-            # A stream aiohttp left unfinished is closed now rather than by the garbage
-            # collector; one its writer task is still inside is closed by that task.
+            # A stream the transport left unfinished is closed now rather than by the
+            # garbage collector; one a writer task is still inside is closed by that task.
             if stream is not None and not getattr(stream, "ag_running", False):
                 await stream.aclose()
+        return _scrub(outcome, request.secrets)
 
-    async def _exchange(
+    async def _credential(self) -> tuple[str, str, str]:
+        """The credential header's name and value, and the secret in it."""
+        if self._tokens is not None:
+            token = await self._tokens.token()
+            return "Authorization", f"Bearer {token}", token
+        assert isinstance(self.credential, KeyCredential)
+        key = self.credential.key
+        return KEY_HEADER, key, key
+
+    def _response(
+        self, call: _Call, reply: TransportReply, attempt: int, started: float
+    ) -> RawResponse:
+        return RawResponse(
+            method=call.method,
+            url=str(call.url),
+            status=reply.status,
+            headers=reply.headers,
+            body=reply.body,
+            request_id=_request_id(reply.headers),
+            client_request_id=call.client_request_id,
+            attempts=attempt,
+            elapsed=time.monotonic() - started,
+        )
+
+    def _error(
         self,
-        method: str,
-        url: yarl.URL,
-        query: list[tuple[str, str]],
-        headers: _SecretHeaders,
-        timeout: aiohttp.ClientTimeout,  # noqa: ASYNC109 - aiohttp's per-request timeout
-        kwargs: dict[str, Any],
-    ) -> _Reply | _Failure:
-        session = self._transport.get()
-        try:
-            # Not `async with`: its exit, like `reply.read()`, awaits aiohttp's body-writer
-            # task, which aiohttp cancels itself once the reply is complete. A cancellation
-            # of this task arriving during that await surfaces as the writer's own
-            # CancelledError, which anyio's cancel scopes do not recognise as theirs and so
-            # let escape. Releasing synchronously never awaits the writer.
-            reply = await session.request(
-                method,
-                url,
-                params=query,
-                headers=headers,
-                timeout=timeout,
-                allow_redirects=False,
-                auto_decompress=False,
-                **kwargs,
+        call: _Call,
+        outcome: TransportReply | NoReply,
+        response: RawResponse | None,
+        decision: Decision,
+    ) -> FaceError:
+        """The error a RAISE decision names (returned, so that `send` raises it itself)."""
+        where = f"{call.method} {call.url.path}"
+        if decision.why is Why.CALLER and call.upload is not None and call.upload.error:
+            # The image broke a limit mid-stream: the caller's mistake, not the network's.
+            # Raised afresh, without the frames of the stream's writer.
+            return call.upload.error.with_traceback(None)
+        if isinstance(outcome, NoReply):
+            if outcome.unusable_reply:
+                return FaceResponseError(f"{where}: {outcome.reason}")
+            error = FaceTimeoutError if outcome.timed_out else FaceConnectionError
+            return error(
+                f"{where}: {outcome.reason}",
+                possibly_applied=decision.possibly_applied,
+                client_request_id=call.client_request_id,
             )
-            complete = False
-            try:
-                limit = self.config.max_response_bytes
-                if not 200 <= reply.status < 300:
-                    limit = min(limit, _ERROR_BODY_LIMIT)
-                try:
-                    body, complete = await _read_body(reply, limit)
-                except _Undecodable:
-                    if 200 <= reply.status < 300:
-                        raise
-                    # An error reply is told by its status; its body is not needed.
-                    body = b""
-                return _Reply(reply.status, _plain_headers(reply.headers), body, not complete)
-            finally:
-                if complete:
-                    reply.release()
-                else:
-                    # Unread bytes remain (an early exit, a cap, an error): the connection
-                    # cannot be reused.
-                    reply.close()
-        except aiohttp.ClientConnectorCertificateError as exc:
-            return _Failure(None, self._describe(f"TLS certificate of {url.host} refused", exc))
-        except aiohttp.ConnectionTimeoutError:
-            return _Failure(_retry.TransportFailure.NOT_SENT, "connect timeout", timed_out=True)
-        except aiohttp.ClientConnectorError as exc:
-            reason = self._describe(f"cannot connect to {url.host}", exc)
-            return _Failure(_retry.TransportFailure.NOT_SENT, reason)
-        except TimeoutError:
-            return _Failure(_retry.TransportFailure.AMBIGUOUS, "timed out", timed_out=True)
-        except _Undecodable as exc:
-            # The same reply again would fail the same way: no retry.
-            return _Failure(None, f"unusable reply: {exc}", unusable_reply=True)
-        except (aiohttp.ClientError, OSError) as exc:
-            return _Failure(
-                _retry.TransportFailure.AMBIGUOUS, self._describe("connection broke", exc)
+        assert response is not None
+        status, request_id = response.status, response.request_id
+        if decision.why is Why.OVERSIZED or decision.why is Why.REDIRECT:
+            problem = (
+                f"more than {self.config.max_response_bytes} bytes (max_response_bytes); "
+                "the rest was not read"
+                if decision.why is Why.OVERSIZED
+                else f"a redirect (HTTP {status}); facekit does not follow redirects, so "
+                "credentials never leave the endpoint"
             )
-        except Exception as exc:
-            # Whatever else aiohttp raises on a reply it cannot handle is still a broken
-            # exchange for the caller, not a crash.
-            return _Failure(
-                _retry.TransportFailure.AMBIGUOUS, self._describe("the request failed", exc)
+            return FaceResponseError(
+                f"{where} answered {problem}", status=status, request_id=request_id
             )
-
-    def _describe(self, what: str, exc: BaseException) -> str:
-        """`what: Type: text` for an error message, with any secret cut out.
-
-        Only str() is used: the repr of aiohttp's errors includes the request headers.
-        A hostile reply can be echoed into the text (a status line made of the request),
-        so the current key or token is removed from it as well.
-        """
-        # Redacted before it is cut short: a cut through the secret would leave half of it.
-        text = self._redact(str(exc)).replace("\n", " ").strip()
-        detail = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-        if len(detail) > 300:
-            detail = detail[:297] + "..."
-        return f"{what}: {detail}"
+        self._capture(response)
+        return error_from_response(
+            status,
+            response.headers,
+            response.body,
+            request_id=request_id,
+            client_request_id=call.client_request_id,
+            possibly_applied=decision.possibly_applied,
+        )
 
     def _secrets(self) -> list[str]:
         if self._tokens is not None:
             token = self._tokens.cached()
-            secrets = [token] if token else []
-        else:
-            assert isinstance(self.credential, KeyCredential)
-            secrets = [self.credential.key]
-        return [secret for secret in secrets if len(secret) >= _MIN_REDACTED_SECRET]
+            return [token] if token else []
+        assert isinstance(self.credential, KeyCredential)
+        return [self.credential.key]
 
     def _redact(self, text: str) -> str:
-        for secret in self._secrets():
-            text = text.replace(secret, _REDACTED)
-        return text
-
-    def _redact_reply(self, reply: _Reply) -> _Reply:
-        secrets = self._secrets()
-        headers_quote = any(s in value for s in secrets for value in reply.headers.values())
-        body_quotes = any(s.encode() in reply.body for s in secrets)
-        if not (headers_quote or body_quotes):
-            return reply
-        headers: Mapping[str, str] = reply.headers
-        if headers_quote:
-            headers = _plain_headers(
-                CIMultiDict((name, self._redact(value)) for name, value in reply.headers.items())
-            )
-        body = reply.body
-        for secret in secrets:
-            body = body.replace(secret.encode(), _REDACTED.encode())
-        return attrs.evolve(reply, headers=headers, body=body)
-
-    def _base_headers(
-        self, extra: Mapping[str, str] | None, client_request_id: str
-    ) -> dict[str, str]:
-        headers = {
-            "User-Agent": USER_AGENT,
-            "Accept": "application/json",
-            "Accept-Encoding": _ACCEPT_ENCODING,
-        }
-        headers.update(self.config.headers)
-        headers.update(check_headers({} if extra is None else extra))
-        headers.setdefault(CLIENT_REQUEST_ID, client_request_id)
-        return headers
-
-    async def _auth_headers(self) -> _SecretHeaders:
-        if self._tokens is not None:
-            return _SecretHeaders(Authorization=f"Bearer {await self._tokens.token()}")
-        assert isinstance(self.credential, KeyCredential)
-        return _SecretHeaders({KEY_HEADER: self.credential.key})
+        return redact(text, self._secrets())
 
     def _capture(self, response: RawResponse) -> None:
         bucket = _captured.get()
@@ -811,34 +581,41 @@ class FaceSession:
 
     def _log_attempt(
         self,
-        method: str,
-        url: yarl.URL,
-        outcome: str,
-        start: float,
+        call: _Call,
+        outcome: TransportReply | NoReply,
+        response: RawResponse | None,
         attempt: int,
-        client_request_id: str,
-        request_id: str | None,
+        start: float,
     ) -> None:
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s %s -> %s in %.0f ms (attempt %d, client request id %s, request id %s)",
-                method,
-                url.path,
-                outcome,
+                call.method,
+                call.url.path,
+                f"failed ({outcome.reason})" if isinstance(outcome, NoReply) else outcome.status,
                 (time.monotonic() - start) * 1000,
                 attempt,
-                client_request_id,
-                request_id or "-",
+                call.client_request_id,
+                (response.request_id if response is not None else None) or "-",
             )
 
     def _log_retry(
-        self, method: str, url: yarl.URL, attempt: int, delay: float, reason: str
+        self,
+        call: _Call,
+        outcome: TransportReply | NoReply,
+        summary: Outcome,
+        attempt: int,
+        delay: float,
     ) -> None:
+        if isinstance(outcome, NoReply):
+            reason = outcome.reason
+        else:
+            reason = f"HTTP {outcome.status} {summary.code or ''}".strip()
         logger.info(
             "retrying %s %s after %s: retry %d in %.2f s",
-            method,
-            url.path,
-            reason.strip(),
+            call.method,
+            call.url.path,
+            reason,
             attempt,
             delay,
         )
@@ -847,120 +624,56 @@ class FaceSession:
         return f"FaceSession(base_url={str(self.base_url)!r})"
 
 
-class _SecretHeaders(dict[str, str]):
-    """Request headers carrying a credential: a dict (as aiohttp wants) whose repr hides
-    every value, so that a frame's rendered locals never show the key or token."""
-
-    def __repr__(self) -> str:
-        return f"<{len(self)} request headers: {', '.join(self)}>"
-
-
-@attrs.frozen
-class _Reply:
-    status: int
-    headers: Mapping[str, str] = attrs.field(repr=False)
-    body: bytes = attrs.field(repr=lambda body: f"<{len(body)} bytes>")
-    #: More than the size cap arrived; `body` holds the first bytes only.
-    oversized: bool
-
-
-@attrs.frozen
-class _Failure:
-    """An attempt that got no HTTP reply; `reason` is safe to show (no secret in it)."""
-
-    #: None: not worth retrying (a refused certificate, an undecodable body).
-    kind: _retry.TransportFailure | None
-    reason: str
-    timed_out: bool = False
-    #: The reply arrived but cannot be used: a FaceResponseError, not a connection error.
-    unusable_reply: bool = False
-
-    def to_error(
-        self, method: str, url: yarl.URL, *, possibly_applied: bool, client_request_id: str
-    ) -> FaceError:
-        if self.unusable_reply:
-            return FaceResponseError(f"{method} {url.path}: {self.reason}")
-        error = FaceTimeoutError if self.timed_out else FaceConnectionError
-        return error(
-            f"{method} {url.path}: {self.reason}",
-            possibly_applied=possibly_applied,
-            client_request_id=client_request_id,
+def _summary(outcome: TransportReply | NoReply, upload: ImageUpload | None) -> Outcome:
+    """What `decide` needs to know of an attempt's outcome."""
+    if isinstance(outcome, NoReply):
+        return Outcome(
+            failure=outcome.kind, caller_fault=upload is not None and upload.error is not None
         )
+    if outcome.status < 400:
+        return Outcome(status=outcome.status, oversized=outcome.oversized)
+    code, message = decode_error_body(outcome.body, outcome.headers)
+    return Outcome(
+        status=outcome.status,
+        code=code,
+        retry_after=retry_after_seconds(outcome.headers, message),
+    )
 
 
-class _Undecodable(Exception):
-    """A reply body in a content coding facekit cannot (or will not) decode."""
+def _scrub(outcome: TransportReply | NoReply, secrets: Sequence[str]) -> TransportReply | NoReply:
+    """The outcome with every secret cut out.
 
-
-class _Inflater:
-    """Decodes a gzip or deflate body piece by piece, never producing more than asked."""
-
-    def __init__(self, encoding: str) -> None:
-        self._encoding = encoding
-        # 47 = 32 + 15: a zlib or a gzip header, detected; deflate bodies are often raw.
-        self._zlib = zlib.decompressobj(47)
-        self._started = False
-
-    def feed(self, data: bytes, most: int) -> bytes:
-        try:
-            out = self._zlib.decompress(data, most)
-        except zlib.error:
-            if self._started or self._encoding != "deflate":
-                raise _Undecodable(f"the {self._encoding} body is corrupt") from None
-            self._zlib = zlib.decompressobj(-15)
-            try:
-                out = self._zlib.decompress(data, most)
-            except zlib.error:
-                raise _Undecodable("the deflate body is corrupt") from None
-        self._started = True
-        return out
-
-    def finish(self) -> bytes:
-        """Whatever the decoder still holds once the body has ended (usually nothing)."""
-        try:
-            return self._zlib.flush()
-        except zlib.error:
-            raise _Undecodable(f"the {self._encoding} body is corrupt") from None
-
-
-def _inflater(headers: Mapping[str, str]) -> _Inflater | None:
-    encoding = headers.get("Content-Encoding", "").strip().lower()
-    if encoding in ("", "identity"):
-        return None
-    if encoding in ("gzip", "x-gzip", "deflate"):
-        return _Inflater("deflate" if encoding == "deflate" else "gzip")
-    raise _Undecodable(f"unsupported Content-Encoding {_short(encoding)}")
-
-
-async def _read_body(reply: aiohttp.ClientResponse, limit: int) -> tuple[bytes, bool]:
-    """Read and decode at most `limit` bytes; (body, complete). Nothing is read past it.
-
-    A declared Content-Length over the limit is refused before reading; otherwise bytes
-    are counted as they arrive, after decoding: a gzip body is inflated here, a piece at a
-    time and never past the limit, so a huge, endless or compressed-bomb body costs at
-    most about `limit` bytes of memory. (aiohttp's own decoding inflates whatever has
-    arrived before any check could stop it.)
+    A debugging proxy or a hostile server may quote the credential back, and it must not
+    reach request ids, error codes, messages or captured headers.
     """
-    declared = reply.content_length
-    if declared is not None and declared > limit:
-        return b"", False
-    inflater = _inflater(reply.headers)
-    buffer = io.BytesIO()
-    size = 0
-    while True:
-        data = await reply.content.readany()
-        if not data:
-            if inflater is None:
-                return buffer.getvalue(), True
-            data, inflater = inflater.finish(), None
-        elif inflater is not None:
-            # One byte more than the room left tells "over the limit" from "exactly at it".
-            data = inflater.feed(data, limit - size + 1)
-        size += len(data)
-        if size > limit:
-            buffer.write(data[: len(data) - (size - limit)])
-            return buffer.getvalue(), False
-        buffer.write(data)
+    secrets = [secret for secret in secrets if len(secret) >= MIN_REDACTED_SECRET]
+    if isinstance(outcome, NoReply):
+        reason = redact(outcome.reason, secrets)
+        return outcome if reason == outcome.reason else attrs.evolve(outcome, reason=reason)
+    values = outcome.headers.values()
+    headers_quote = any(secret in value for secret in secrets for value in values)
+    body_quotes = any(secret.encode() in outcome.body for secret in secrets)
+    if not (headers_quote or body_quotes):
+        return outcome
+    headers = outcome.headers
+    if headers_quote:
+        headers = CIMultiDictProxy(
+            CIMultiDict((name, redact(value, secrets)) for name, value in outcome.headers.items())
+        )
+    body = outcome.body
+    for secret in secrets:
+        body = body.replace(secret.encode(), REDACTED.encode())
+    return attrs.evolve(outcome, headers=headers, body=body)
+
+
+def _json_body(value: Any) -> bytes:
+    """A request body as JSON bytes (an attrs model in its wire shape)."""
+    wire = to_wire(value) if attrs.has(type(value)) else value
+    try:
+        return json_module.dumps(wire).encode()
+    except (TypeError, ValueError, RecursionError) as exc:
+        problem = f"cannot be sent as JSON: {type(exc).__name__}"
+    raise FaceValidationError("json", problem)
 
 
 def _query(params: Mapping[str, Any] | None) -> list[tuple[str, str]]:
@@ -973,11 +686,6 @@ def _query(params: Mapping[str, Any] | None) -> list[tuple[str, str]]:
         else:
             query.append((name, str(value)))
     return query
-
-
-def _plain_headers(headers: Mapping[str, str]) -> Mapping[str, str]:
-    # A detached, read-only, case-insensitive copy that outlives the aiohttp response.
-    return CIMultiDictProxy(CIMultiDict(headers))
 
 
 def _request_id(headers: Mapping[str, str]) -> str | None:

@@ -1,15 +1,16 @@
-"""Shared fixtures: a client wired for fast tests, aioresponses, and an emulator with a client."""
+"""Shared fixtures: a client over a fake transport, and an emulator with a client of it."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aioresponses import aioresponses
 
 from facekit import FaceClient, KeyCredential, RateLimiter, RetryPolicy
 from facekit.emulator import EmulatorSettings, FaceEmulator, SnapshotStore
+
+from .fake_transport import FakeTransport
 
 pytest_plugins = ["pytester"]
 
@@ -36,18 +37,19 @@ def _private_state_folder(
 
 
 @pytest.fixture
-def mocked() -> Iterator[aioresponses]:
-    with aioresponses() as mock:
-        yield mock
+def fake() -> FakeTransport:
+    """Canned replies and recorded requests for the `client` fixture (or any client)."""
+    return FakeTransport()
 
 
 @pytest.fixture
-async def client() -> AsyncIterator[FaceClient]:
+async def client(fake: FakeTransport) -> AsyncIterator[FaceClient]:
     async with FaceClient(
         ENDPOINT,
         KeyCredential(KEY),
         retry_policy=FAST_RETRY,
         rate_limiter=RateLimiter(10_000, burst=10_000),
+        transport=fake,
     ) as face:
         yield face
 

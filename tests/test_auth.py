@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 
 import pytest
-from aioresponses import aioresponses
-from yarl import URL
 
 from facekit import (
     AccessToken,
@@ -18,7 +16,8 @@ from facekit import (
     RateLimiter,
 )
 from facekit.auth import BearerTokenCache
-from tests.conftest import BASE, ENDPOINT, FAST_RETRY, KEY
+from tests.conftest import BASE, ENDPOINT, FAST_RETRY, KEY, image_bytes
+from tests.fake_transport import FakeTransport
 
 SCOPE = "https://cognitiveservices.azure.com/.default"
 GROUP_URL = f"{BASE}/persongroups/g"
@@ -66,16 +65,19 @@ class Clock:
         return self.now
 
 
-def sent_headers(mocked: aioresponses, url: str = GROUP_URL) -> list[dict[str, str]]:
-    return [call.kwargs["headers"] for call in mocked.requests.get(("GET", URL(url)), [])]
+def sent_headers(fake: FakeTransport, url: str = GROUP_URL) -> list[Mapping[str, str]]:
+    return [sent.headers for sent in fake.sent("GET") if str(sent.url) == url]
 
 
-def client_with(credential: KeyCredential | FakeTokenCredential) -> FaceClient:
+def client_with(
+    credential: KeyCredential | FakeTokenCredential, fake: FakeTransport | None = None
+) -> FaceClient:
     return FaceClient(
         ENDPOINT,
         credential,
         retry_policy=FAST_RETRY,
         rate_limiter=RateLimiter(10_000, burst=10_000),
+        transport=fake or FakeTransport(),
     )
 
 
@@ -107,25 +109,25 @@ def test_key_credential_update_refuses_an_empty_key_and_keeps_the_old_one() -> N
     assert credential.key == KEY
 
 
-async def test_key_is_sent_as_ocp_apim_subscription_key(mocked: aioresponses) -> None:
-    mocked.get(GROUP_URL, payload=GROUP)
-    async with client_with(KeyCredential(KEY)) as face:
+async def test_key_is_sent_as_ocp_apim_subscription_key(fake: FakeTransport) -> None:
+    fake.get(GROUP_URL, payload=GROUP)
+    async with client_with(KeyCredential(KEY), fake) as face:
         await face.person_groups.get("g")
 
-    (headers,) = sent_headers(mocked)
+    (headers,) = sent_headers(fake)
     assert headers["Ocp-Apim-Subscription-Key"] == KEY
     assert "Authorization" not in headers
 
 
-async def test_key_update_rotates_the_key_used_by_the_next_request(mocked: aioresponses) -> None:
-    mocked.get(GROUP_URL, payload=GROUP, repeat=True)
+async def test_key_update_rotates_the_key_used_by_the_next_request(fake: FakeTransport) -> None:
+    fake.get(GROUP_URL, payload=GROUP, repeat=True)
     credential = KeyCredential("first-key-0000000000000000000000")
-    async with client_with(credential) as face:
+    async with client_with(credential, fake) as face:
         await face.person_groups.get("g")
         credential.update("second-key-000000000000000000000")
         await face.person_groups.get("g")
 
-    keys = [headers["Ocp-Apim-Subscription-Key"] for headers in sent_headers(mocked)]
+    keys = [headers["Ocp-Apim-Subscription-Key"] for headers in sent_headers(fake)]
     assert keys == ["first-key-0000000000000000000000", "second-key-000000000000000000000"]
 
 
@@ -190,54 +192,91 @@ def test_token_cache_repr_never_shows_the_token() -> None:
 # -- bearer tokens through a client ---------------------------------------------------------
 
 
-async def test_client_sends_a_bearer_token_and_no_subscription_key(mocked: aioresponses) -> None:
-    mocked.get(GROUP_URL, payload=GROUP, repeat=True)
+async def test_client_sends_a_bearer_token_and_no_subscription_key(fake: FakeTransport) -> None:
+    fake.get(GROUP_URL, payload=GROUP, repeat=True)
     credential = FakeTokenCredential()
-    async with client_with(credential) as face:
+    async with client_with(credential, fake) as face:
         await face.person_groups.get("g")
         await face.person_groups.get("g")
 
-    for headers in sent_headers(mocked):
+    for headers in sent_headers(fake):
         assert headers["Authorization"] == "Bearer token-1"
         assert "Ocp-Apim-Subscription-Key" not in headers
-    assert len(sent_headers(mocked)) == 2
+    assert len(sent_headers(fake)) == 2
     assert credential.scopes == [(SCOPE,)]
 
 
-async def test_a_401_fetches_a_new_token_once_and_retries(mocked: aioresponses) -> None:
-    mocked.get(GROUP_URL, status=401, payload=UNAUTHORIZED)
-    mocked.get(GROUP_URL, payload=GROUP)
+async def test_a_401_fetches_a_new_token_once_and_retries(fake: FakeTransport) -> None:
+    fake.get(GROUP_URL, status=401, payload=UNAUTHORIZED)
+    fake.get(GROUP_URL, payload=GROUP)
     credential = FakeTokenCredential()
-    async with client_with(credential) as face:
+    async with client_with(credential, fake) as face:
         group = await face.person_groups.get("g")
 
     assert group.person_group_id == "g"
-    assert [headers["Authorization"] for headers in sent_headers(mocked)] == [
+    assert [headers["Authorization"] for headers in sent_headers(fake)] == [
         "Bearer token-1",
         "Bearer token-2",
     ]
     assert credential.calls == 2
 
 
-async def test_a_second_401_surfaces_as_authentication_error(mocked: aioresponses) -> None:
-    mocked.get(GROUP_URL, status=401, payload=UNAUTHORIZED, repeat=True)
+async def test_a_second_401_surfaces_as_authentication_error(fake: FakeTransport) -> None:
+    fake.get(GROUP_URL, status=401, payload=UNAUTHORIZED, repeat=True)
     credential = FakeTokenCredential()
-    async with client_with(credential) as face:
+    async with client_with(credential, fake) as face:
         with pytest.raises(AuthenticationError) as caught:
             await face.person_groups.get("g")
 
     assert caught.value.status == 401
-    assert [headers["Authorization"] for headers in sent_headers(mocked)] == [
+    assert [headers["Authorization"] for headers in sent_headers(fake)] == [
         "Bearer token-1",
         "Bearer token-2",
     ]
     assert credential.calls == 2
 
 
-async def test_a_401_with_a_key_credential_is_not_retried(mocked: aioresponses) -> None:
-    mocked.get(GROUP_URL, status=401, payload=UNAUTHORIZED, repeat=True)
-    async with client_with(KeyCredential(KEY)) as face:
+async def test_a_401_with_a_key_credential_is_not_retried(fake: FakeTransport) -> None:
+    fake.get(GROUP_URL, status=401, payload=UNAUTHORIZED, repeat=True)
+    async with client_with(KeyCredential(KEY), fake) as face:
         with pytest.raises(AuthenticationError):
             await face.person_groups.get("g")
 
-    assert len(sent_headers(mocked)) == 1
+    assert len(sent_headers(fake)) == 1
+
+
+async def _chunks(data: bytes) -> AsyncIterator[bytes]:
+    for offset in range(0, len(data), 1000):
+        yield data[offset : offset + 1000]
+
+
+DETECT_URL = f"{BASE}/detect"
+
+
+async def test_a_401_on_a_replayable_upload_fetches_a_new_token_and_sends_it_again(
+    fake: FakeTransport,
+) -> None:
+    fake.post(DETECT_URL, status=401, payload=UNAUTHORIZED)
+    fake.post(DETECT_URL, payload=[])
+    image = image_bytes(4096)
+    async with client_with(FakeTokenCredential(), fake) as face:
+        assert await face.detect(image) == []
+
+    assert [sent.data for sent in fake.requests] == [image, image]
+    assert [sent.headers["Authorization"] for sent in fake.requests] == [
+        "Bearer token-1",
+        "Bearer token-2",
+    ]
+
+
+async def test_a_401_on_a_stream_already_sent_is_raised_not_resent_empty(
+    fake: FakeTransport,
+) -> None:
+    # The stream is spent: a resend would carry an empty body.
+    fake.post(DETECT_URL, status=401, payload=UNAUTHORIZED)
+    fake.post(DETECT_URL, payload=[])
+    async with client_with(FakeTokenCredential(), fake) as face:
+        with pytest.raises(AuthenticationError):
+            await face.detect(_chunks(image_bytes(4096)))
+
+    assert [sent.data for sent in fake.requests] == [image_bytes(4096)]

@@ -7,9 +7,7 @@ import uuid
 from typing import Any
 
 import pytest
-from aioresponses import aioresponses
 from multidict import CIMultiDict
-from yarl import URL
 
 import facekit
 from facekit import (
@@ -28,6 +26,7 @@ from facekit import (
 )
 from facekit.errors import decode_error_body, error_from_response
 from tests.conftest import BASE
+from tests.fake_transport import FakeTransport
 
 
 def body(payload: Any) -> bytes:
@@ -125,7 +124,7 @@ def test_quota_exceeded_is_a_forbidden_error() -> None:
             for obj in vars(facekit.errors).values()
             if isinstance(obj, type) and issubclass(obj, FaceAPIError)
         },
-        key=lambda cls: cls.__name__,
+        key=lambda cls: cls.__name__,  # type: ignore[attr-defined]
     ),
     ids=lambda cls: cls.__name__,
 )
@@ -301,10 +300,10 @@ def test_without_possibly_applied_no_such_sentence() -> None:
 
 
 async def test_service_404_becomes_not_found_error_with_both_request_ids(
-    client: FaceClient, mocked: aioresponses
+    client: FaceClient, fake: FakeTransport
 ) -> None:
     url = f"{BASE}/persongroups/abc"
-    mocked.get(
+    fake.get(
         url,
         status=404,
         payload={
@@ -316,8 +315,9 @@ async def test_service_404_becomes_not_found_error_with_both_request_ids(
     with pytest.raises(NotFoundError) as caught:
         await client.person_groups.get("abc")
 
-    (sent,) = mocked.requests[("GET", URL(url))]
-    sent_client_request_id = sent.kwargs["headers"]["x-ms-client-request-id"]
+    (sent,) = fake.sent("GET")
+    assert str(sent.url) == url
+    sent_client_request_id = sent.headers["x-ms-client-request-id"]
     error = caught.value
     assert error.status == 404
     assert error.code == "PersonGroupNotFound"

@@ -18,7 +18,6 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
-from aioresponses import CallbackResult, aioresponses
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -35,6 +34,7 @@ from facekit import (
 )
 
 from .conftest import ENDPOINT, KEY, image_bytes
+from .fake_transport import Canned, FakeTransport, Sent
 
 UUID = "25985303-c537-4467-b41d-bdb45cd95ca1"
 OTHER = "015839fb-fbd9-4f79-ace9-7675fc2f1dd9"
@@ -209,47 +209,48 @@ async def _finish(result: Any) -> Any:
 async def _call(data: st.DataObject, name: str) -> None:
     sent: list[str] = []
 
-    def reply(url: Any, **kwargs: Any) -> CallbackResult:
-        sent.append(str(url))
+    def reply(request: Sent) -> Canned:
+        sent.append(str(request.url))
         status, headers, body = data.draw(st.sampled_from(REPLIES), label="reply")
-        return CallbackResult(status=status, headers=headers, body=body)
+        return Canned(status=status, headers=headers, body=body)
 
-    with aioresponses() as mocked:
-        for verb in ("GET", "POST", "PUT", "PATCH", "DELETE"):
-            mocked.add(re.compile(r".*"), method=verb, callback=reply, repeat=True)
-        async with FaceClient(
-            ENDPOINT,
-            KeyCredential(KEY),
-            retry_policy=FAST,
-            rate_limiter=RateLimiter(100_000, burst=100_000),
-        ) as face:
-            method = dict(_operations(face))[name]
-            arguments: dict[str, Any] = {}
-            for parameter in inspect.signature(method).parameters.values():
-                if parameter.kind is parameter.VAR_KEYWORD:
-                    continue
-                plausible = PLAUSIBLE.get(parameter.name, [])
-                if plausible and data.draw(st.booleans(), label=f"{parameter.name} plausible"):
-                    value = data.draw(st.sampled_from(plausible), label=parameter.name)
-                elif parameter.default is not parameter.empty and data.draw(
-                    st.booleans(), label=f"{parameter.name} default"
-                ):
-                    continue
-                else:
-                    value = data.draw(HOSTILE, label=parameter.name)
-                    if value is _text_chunks:
-                        value = _text_chunks()
-                arguments[parameter.name] = value
-            if any(p.kind is p.VAR_KEYWORD for p in inspect.signature(method).parameters.values()):
-                arguments.update(data.draw(OPTIONS, label="options"))
-            try:
-                await asyncio.wait_for(_finish(method(**arguments)), 5)
-            except FaceValidationError:
-                assert sent == [], f"{name} raised FaceValidationError after sending"
-            except FaceError:
-                pass
-            except Exception as exc:
-                pytest.fail(f"{name}({arguments!r}) raised {type(exc).__name__}: {exc}")
+    fake = FakeTransport()
+    for verb in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        fake.add(re.compile(r".*"), method=verb, callback=reply, repeat=True)
+    async with FaceClient(
+        ENDPOINT,
+        KeyCredential(KEY),
+        retry_policy=FAST,
+        rate_limiter=RateLimiter(100_000, burst=100_000),
+        transport=fake,
+    ) as face:
+        method = dict(_operations(face))[name]
+        arguments: dict[str, Any] = {}
+        for parameter in inspect.signature(method).parameters.values():
+            if parameter.kind is parameter.VAR_KEYWORD:
+                continue
+            plausible = PLAUSIBLE.get(parameter.name, [])
+            if plausible and data.draw(st.booleans(), label=f"{parameter.name} plausible"):  # type: ignore[arg-type]
+                value = data.draw(st.sampled_from(plausible), label=parameter.name)
+            elif parameter.default is not parameter.empty and data.draw(
+                st.booleans(), label=f"{parameter.name} default"
+            ):
+                continue
+            else:
+                value = data.draw(HOSTILE, label=parameter.name)
+                if value is _text_chunks:
+                    value = _text_chunks()
+            arguments[parameter.name] = value
+        if any(p.kind is p.VAR_KEYWORD for p in inspect.signature(method).parameters.values()):
+            arguments.update(data.draw(OPTIONS, label="options"))
+        try:
+            await asyncio.wait_for(_finish(method(**arguments)), 5)
+        except FaceValidationError:
+            assert sent == [], f"{name} raised FaceValidationError after sending"
+        except FaceError:
+            pass
+        except Exception as exc:
+            pytest.fail(f"{name}({arguments!r}) raised {type(exc).__name__}: {exc}")
 
 
 @pytest.mark.parametrize("name", OPERATION_NAMES)
@@ -282,6 +283,7 @@ def test_every_public_operation_works_or_raises_a_face_error(
                 "max_response_bytes",
                 "headers",
                 "session",
+                "transport",
                 "allow_insecure_http",
             ]
         ),
@@ -319,7 +321,7 @@ def test_settings_objects_take_good_values_or_raise_a_face_error(cls: Any, value
     try:
         if cls is KeyCredential or cls is RateLimiter:
             first, *rest = list(arguments.items()) or [("_", None)]
-            cls(first[1], **dict(rest)) if first[0] != "_" else cls("k" * 32)
+            cls(first[1], **dict(rest)) if first[0] != "_" else cls("k" * 32)  # type: ignore[arg-type]
         else:
             cls(**arguments)
     except FaceError:

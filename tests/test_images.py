@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from aioresponses import CallbackResult, aioresponses
 
 from facekit import (
     FaceClient,
@@ -24,6 +23,7 @@ from facekit import (
 from facekit.images import CHUNK_SIZE
 
 from .conftest import BASE, FAST_RETRY, KEY, image_bytes
+from .fake_transport import Canned, FakeTransport, Sent
 
 GROUP = "family"
 LIST = "faces"
@@ -40,22 +40,18 @@ SIX_MB = 6 * 1024 * 1024
 
 
 class Recorder:
-    """An aioresponses callback that keeps what each request carried."""
+    """A FakeTransport callback that keeps what each request carried."""
 
     def __init__(self, *, status: int = 200, payload: Any = None) -> None:
         self.status = status
         self.payload = [FACE] if payload is None else payload
         self.requests: list[dict[str, Any]] = []
 
-    def __call__(self, url: Any, **kwargs: Any) -> CallbackResult:
+    def __call__(self, request: Sent) -> Canned:
         self.requests.append(
-            {
-                "data": kwargs.get("data"),
-                "json": kwargs.get("json"),
-                "headers": dict(kwargs.get("headers") or {}),
-            }
+            {"data": request.data, "json": request.json, "headers": request.headers}
         )
-        return CallbackResult(status=self.status, payload=self.payload)
+        return Canned(status=self.status, payload=self.payload)
 
 
 async def chunks_of(data: bytes, size: int) -> AsyncIterator[bytes]:
@@ -125,13 +121,13 @@ def _source_params() -> list[Any]:
 @pytest.mark.parametrize(("make_source", "sized"), _source_params())
 async def test_an_image_source_arrives_as_the_exact_bytes(
     client: FaceClient,
-    mocked: aioresponses,
+    fake: FakeTransport,
     tmp_path: Path,
     make_source: Callable[[Path, contextlib.ExitStack], Any],
     sized: bool,
 ) -> None:
     recorder = Recorder()
-    mocked.post(DETECT_URL, callback=recorder)
+    fake.post(DETECT_URL, callback=recorder)
 
     with contextlib.ExitStack() as stack:
         faces = await client.detect(make_source(tmp_path, stack))
@@ -185,13 +181,13 @@ def _operation_params() -> list[Any]:
 @pytest.mark.parametrize(("operation", "path", "reply"), _operation_params())
 async def test_every_image_operation_uploads_bytes_as_octet_stream(
     client: FaceClient,
-    mocked: aioresponses,
+    fake: FakeTransport,
     operation: Callable[[FaceClient, Any], Any],
     path: str,
     reply: Any,
 ) -> None:
     recorder = Recorder(payload=reply)
-    mocked.post(f"{BASE}{path}", callback=recorder)
+    fake.post(f"{BASE}{path}", callback=recorder)
 
     await operation(client, DATA)
 
@@ -209,21 +205,21 @@ async def test_every_image_operation_uploads_bytes_as_octet_stream(
 )
 async def test_a_url_image_is_sent_as_json(
     client: FaceClient,
-    mocked: aioresponses,
+    fake: FakeTransport,
     operation: Callable[[FaceClient, Any], Any],
     path: str,
     reply: Any,
     url: str,
 ) -> None:
     recorder = Recorder(payload=reply)
-    mocked.post(f"{BASE}{path}", callback=recorder)
+    fake.post(f"{BASE}{path}", callback=recorder)
 
     await operation(client, url)
 
     [request] = recorder.requests
     assert request["json"] == {"url": url}
     assert request["data"] is None
-    # aiohttp adds application/json for json=; facekit must not claim an octet-stream.
+    # facekit says application/json for a JSON body, and must not claim an octet-stream.
     assert request["headers"].get("Content-Type", "application/json") == "application/json"
     assert "Content-Length" not in request["headers"]
 
@@ -242,12 +238,12 @@ async def test_a_url_image_is_sent_as_json(
 )
 async def test_progress_counts_up_to_the_whole_image(
     client: FaceClient,
-    mocked: aioresponses,
+    fake: FakeTransport,
     tmp_path: Path,
     make_source: Callable[[Path], Any],
     total: int | None,
 ) -> None:
-    mocked.post(DETECT_URL, payload=[])
+    fake.post(DETECT_URL, payload=[])
     calls: list[tuple[int, int | None]] = []
 
     await client.detect(
@@ -262,9 +258,9 @@ async def test_progress_counts_up_to_the_whole_image(
 
 
 async def test_progress_is_reported_by_add_face_too(
-    client: FaceClient, mocked: aioresponses
+    client: FaceClient, fake: FakeTransport
 ) -> None:
-    mocked.post(f"{BASE}/facelists/{LIST}/persistedfaces", payload=ADDED)
+    fake.post(f"{BASE}/facelists/{LIST}/persistedfaces", payload=ADDED)
     calls: list[tuple[int, int | None]] = []
 
     await client.face_lists.add_face(LIST, DATA, progress=lambda *call: calls.append(call))
@@ -273,12 +269,12 @@ async def test_progress_is_reported_by_add_face_too(
 
 
 async def test_a_large_file_is_streamed_in_chunks(
-    client: FaceClient, mocked: aioresponses, tmp_path: Path
+    client: FaceClient, fake: FakeTransport, tmp_path: Path
 ) -> None:
     content = bytes(range(256)) * (5 * 1024 * 1024 // 256)
     path = _write(tmp_path, content)
     recorder = Recorder(payload=[])
-    mocked.post(DETECT_URL, callback=recorder)
+    fake.post(DETECT_URL, callback=recorder)
     calls: list[tuple[int, int | None]] = []
 
     await client.detect(path, progress=lambda *call: calls.append(call))
@@ -307,14 +303,14 @@ REPLAYABLE: list[tuple[str, Callable[[Path, contextlib.ExitStack], Any]]] = [
 )
 async def test_a_retry_sends_the_whole_image_again(
     client: FaceClient,
-    mocked: aioresponses,
+    fake: FakeTransport,
     tmp_path: Path,
     make_source: Callable[[Path, contextlib.ExitStack], Any],
 ) -> None:
     busy = Recorder(status=503, payload=BUSY)
     ok = Recorder(payload=[FACE])
-    mocked.post(DETECT_URL, callback=busy)
-    mocked.post(DETECT_URL, callback=ok)
+    fake.post(DETECT_URL, callback=busy)
+    fake.post(DETECT_URL, callback=ok)
 
     with contextlib.ExitStack() as stack:
         faces = await client.detect(make_source(tmp_path, stack))
@@ -334,12 +330,12 @@ async def test_a_retry_sends_the_whole_image_again(
     ],
 )
 async def test_a_stream_that_cannot_be_replayed_is_not_retried(
-    client: FaceClient, mocked: aioresponses, make_source: Callable[[], Any]
+    client: FaceClient, fake: FakeTransport, make_source: Callable[[], Any]
 ) -> None:
     busy = Recorder(status=503, payload=BUSY)
     ok = Recorder(payload=[FACE])
-    mocked.post(DETECT_URL, callback=busy)
-    mocked.post(DETECT_URL, callback=ok)
+    fake.post(DETECT_URL, callback=busy)
+    fake.post(DETECT_URL, callback=ok)
 
     with pytest.raises(ServerError) as caught:
         await client.detect(make_source())
@@ -350,9 +346,9 @@ async def test_a_stream_that_cannot_be_replayed_is_not_retried(
 
 
 async def test_a_stream_larger_than_6_mb_is_a_validation_error(
-    client: FaceClient, mocked: aioresponses
+    client: FaceClient, fake: FakeTransport
 ) -> None:
-    mocked.post(DETECT_URL, payload=[], repeat=True)
+    fake.post(DETECT_URL, payload=[], repeat=True)
 
     async def seven_megabytes() -> AsyncIterator[bytes]:
         for _ in range(7):
@@ -364,9 +360,9 @@ async def test_a_stream_larger_than_6_mb_is_a_validation_error(
     assert caught.value.parameter == "image"
 
 
-async def test_a_stream_of_exactly_6_mb_is_sent(client: FaceClient, mocked: aioresponses) -> None:
+async def test_a_stream_of_exactly_6_mb_is_sent(client: FaceClient, fake: FakeTransport) -> None:
     recorder = Recorder(payload=[])
-    mocked.post(DETECT_URL, callback=recorder)
+    fake.post(DETECT_URL, callback=recorder)
 
     await client.detect(chunks_of(b"\xff" * SIX_MB, 1024 * 1024))
 
@@ -374,9 +370,9 @@ async def test_a_stream_of_exactly_6_mb_is_sent(client: FaceClient, mocked: aior
 
 
 async def test_an_async_iterator_of_text_is_refused(
-    client: FaceClient, mocked: aioresponses
+    client: FaceClient, fake: FakeTransport
 ) -> None:
-    mocked.post(DETECT_URL, payload=[], repeat=True)
+    fake.post(DETECT_URL, payload=[], repeat=True)
 
     async def text() -> AsyncIterator[Any]:
         yield "not bytes" * 200
@@ -389,7 +385,7 @@ async def test_an_async_iterator_of_text_is_refused(
 
 # -- on a real socket ---------------------------------------------------------------------
 #
-# aioresponses hands the body to the test before aiohttp serializes it; these few cases go
+# The fake transport sees the body before aiohttp serializes it; these few cases go
 # through aiohttp to a loopback server to check the headers aiohttp itself writes.
 
 
@@ -494,12 +490,12 @@ async def test_on_the_wire_an_async_iterator_of_text_is_a_validation_error(
 
 
 async def test_a_progress_callback_that_is_not_callable_is_refused(
-    client: FaceClient, mocked: aioresponses
+    client: FaceClient, fake: FakeTransport
 ) -> None:
     with pytest.raises(FaceValidationError) as caught:
         await client.detect(DATA, progress=5)  # type: ignore[arg-type]
     assert caught.value.parameter == "progress"
-    assert mocked.requests == {}
+    assert fake.requests == []
 
 
 async def test_on_the_wire_a_failing_progress_callback_is_named_not_taken_for_the_network(

@@ -16,13 +16,13 @@ from urllib.parse import quote
 
 import attrs
 import pytest
-from aioresponses import CallbackResult, aioresponses
 
 from facekit import FaceClient
 from facekit.models import OperationLocation
 from facekit.models._serde import parse_datetime
 
 from .conftest import KEY, image_bytes
+from .fake_transport import Canned, FakeTransport, Sent
 from .spec import EXAMPLES, operations
 
 # Placeholders in the examples ("{Image Url here}") are not URLs; this one stands in for them.
@@ -331,18 +331,18 @@ def assert_carries(parsed: Any, wire: Any, where: str = "$") -> None:
 
 @pytest.mark.parametrize("operation_id", sorted(OPERATIONS))
 async def test_operation_matches_microsofts_example(
-    operation_id: str, client: FaceClient, mocked: aioresponses
+    operation_id: str, client: FaceClient, fake: FakeTransport
 ) -> None:
     op = OPERATIONS[operation_id]
     example = json.loads((EXAMPLES / op["example"]).read_text())
     params = example["parameters"]
     expected = _expected_request(op, params)
     status, reply_body, reply_headers = _success(example)
-    sent: list[dict[str, Any]] = []
+    sent: list[Sent] = []
 
-    def reply(url: Any, **kwargs: Any) -> CallbackResult:
-        sent.append({"url": url, **kwargs})
-        return CallbackResult(
+    def reply(request: Sent) -> Canned:
+        sent.append(request)
+        return Canned(
             status=status,
             body=json.dumps(reply_body) if reply_body is not None else "",
             headers={
@@ -352,25 +352,25 @@ async def test_operation_matches_microsofts_example(
             },
         )
 
-    mocked.add(re.compile(r".*"), method=op["method"], callback=reply)
+    fake.add(re.compile(r".*"), method=op["method"], callback=reply)
     result = await CALLS[operation_id](client, params)
 
     assert len(sent) == 1
     request = sent[0]
-    url = request["url"]
+    url = request.url
     assert url.path == expected["path"]
     assert dict(url.query) == expected["query"]
-    headers = request["headers"]
+    headers = request.headers
     assert headers["Ocp-Apim-Subscription-Key"] == KEY
     assert headers["User-Agent"].startswith("facekit/")
     assert headers["x-ms-client-request-id"]
     if expected["stream"]:
         assert headers["Content-Type"] == "application/octet-stream"
-        assert request["data"] == IMAGE
-        assert request.get("json") is None
+        assert request.data == IMAGE
+        assert request.json is None
     else:
-        assert request.get("json") == expected["body"]
-        assert request.get("data") is None
+        assert request.json == expected["body"]
+        assert request.data is None
 
     if isinstance(result, OperationLocation):
         location = reply_headers["Operation-Location"]

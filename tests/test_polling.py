@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from aioresponses import aioresponses
 
 from facekit import (
     FaceClient,
@@ -33,6 +32,7 @@ from facekit.emulator import EmulatorSettings, FaceEmulator, synthetic_face
 from facekit.polling import UNKNOWN_STATUS_POLLS, OperationPoller, TrainingPoller, decode_token
 
 from .conftest import BASE, ENDPOINT, KEY
+from .fake_transport import FakeTransport
 
 QUICK = PollingPolicy(initial=0.02, growth=1.5, maximum=0.1, jitter=0.0)
 SETTINGS = EmulatorSettings(
@@ -280,24 +280,24 @@ DONE = {
 
 
 async def test_an_absolute_operation_location_on_the_endpoint_is_used_as_is(
-    mocked: aioresponses,
+    fake: FakeTransport,
 ) -> None:
-    mocked.post(f"{BASE}/snapshots", status=202, headers={"Operation-Location": BASE + OPERATION})
-    mocked.get(BASE + OPERATION, payload=DONE)
-    async with FaceClient(ENDPOINT, KeyCredential(KEY)) as face:
+    fake.post(f"{BASE}/snapshots", status=202, headers={"Operation-Location": BASE + OPERATION})
+    fake.get(BASE + OPERATION, payload=DONE)
+    async with FaceClient(ENDPOINT, KeyCredential(KEY), transport=fake) as face:
         take = await face.snapshots.begin_take("FaceList", "l", [OPERATION[-36:]], polling=QUICK)
         assert await take == "e58b3f08-1e8b-4165-81df-aa9858f233dc"
 
 
 async def test_an_operation_location_on_another_host_is_refused_and_gets_no_key(
-    mocked: aioresponses,
+    fake: FakeTransport,
 ) -> None:
     foreign = "https://collector.example.net" + OPERATION
-    mocked.post(f"{BASE}/snapshots", status=202, headers={"Operation-Location": foreign})
-    async with FaceClient(ENDPOINT, KeyCredential(KEY)) as face:
+    fake.post(f"{BASE}/snapshots", status=202, headers={"Operation-Location": foreign})
+    async with FaceClient(ENDPOINT, KeyCredential(KEY), transport=fake) as face:
         with pytest.raises(FaceResponseError, match=r"collector\.example\.net"):
             await face.snapshots.begin_take("FaceList", "l", [OPERATION[-36:]])
-    assert all(url.host != "collector.example.net" for _, url in mocked.requests)
+    assert all(sent.url.host != "collector.example.net" for sent in fake.requests)
 
 
 # -- continuation tokens ----------------------------------------------------------------------
@@ -389,39 +389,40 @@ def _operation(status: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def fast_client() -> AsyncIterator[FaceClient]:
+async def fast_client(fake: FakeTransport) -> AsyncIterator[FaceClient]:
     async with FaceClient(
         ENDPOINT,
         KeyCredential(KEY),
         rate_limiter=RateLimiter(10_000, burst=10_000),
         retry_policy=RetryPolicy(max_retries=1, backoff_base=0.001, backoff_max=0.002),
+        transport=fake,
     ) as client:
         yield client
 
 
-def _polls(mocked: aioresponses) -> int:
-    return sum(len(calls) for (method, _), calls in mocked.requests.items() if method == "GET")
+def _polls(fake: FakeTransport) -> int:
+    return len(fake.sent("GET"))
 
 
 @pytest.mark.parametrize("word", ["cancelled", "Canceled"])
 async def test_a_cancelled_operation_ends_the_poller_at_once(
-    fast_client: FaceClient, mocked: aioresponses, word: str
+    fast_client: FaceClient, fake: FakeTransport, word: str
 ) -> None:
-    mocked.get(BASE + OPERATION, payload=_operation(word), repeat=True)
+    fake.get(BASE + OPERATION, payload=_operation(word), repeat=True)
     poller = OperationPoller(fast_client._session, OPERATION, purpose="take", policy=QUICK)
 
     with pytest.raises(OperationFailedError, match=word.lower()):
         await poller.result(timeout=5)
 
     assert poller.done()
-    assert _polls(mocked) == 1
+    assert _polls(fake) == 1
 
 
 async def test_a_cancelled_training_raises_training_failed(
-    fast_client: FaceClient, mocked: aioresponses
+    fast_client: FaceClient, fake: FakeTransport
 ) -> None:
     url = f"{BASE}/largepersongroups/fam/training"
-    mocked.get(url, payload={"status": "cancelled", "createdDateTime": "2020-01-01T00:00:00Z"})
+    fake.get(url, payload={"status": "cancelled", "createdDateTime": "2020-01-01T00:00:00Z"})
     poller = TrainingPoller(fast_client._session, "largepersongroups", "fam", queued_at=None)
 
     with pytest.raises(TrainingFailedError, match="cancelled"):
@@ -429,27 +430,27 @@ async def test_a_cancelled_training_raises_training_failed(
 
 
 async def test_an_unknown_status_ends_the_poller_after_a_bounded_number_of_polls(
-    fast_client: FaceClient, mocked: aioresponses
+    fast_client: FaceClient, fake: FakeTransport
 ) -> None:
-    mocked.get(BASE + OPERATION, payload=_operation("paused"), repeat=True)
+    fake.get(BASE + OPERATION, payload=_operation("paused"), repeat=True)
     poller = OperationPoller(fast_client._session, OPERATION, purpose="take", policy=QUICK)
 
     with pytest.raises(FaceResponseError, match="'paused'"):
         await poller.result(timeout=10)
 
-    assert _polls(mocked) == UNKNOWN_STATUS_POLLS
+    assert _polls(fake) == UNKNOWN_STATUS_POLLS
     assert not poller.done()
 
 
 async def test_an_unknown_status_in_passing_does_not_end_the_poller(
-    fast_client: FaceClient, mocked: aioresponses
+    fast_client: FaceClient, fake: FakeTransport
 ) -> None:
     for _ in range(UNKNOWN_STATUS_POLLS - 1):
-        mocked.get(BASE + OPERATION, payload=_operation("queued"))
-    mocked.get(BASE + OPERATION, payload=_operation("running"))
+        fake.get(BASE + OPERATION, payload=_operation("queued"))
+    fake.get(BASE + OPERATION, payload=_operation("running"))
     for _ in range(UNKNOWN_STATUS_POLLS - 1):
-        mocked.get(BASE + OPERATION, payload=_operation("queued"))
-    mocked.get(BASE + OPERATION, payload=DONE)
+        fake.get(BASE + OPERATION, payload=_operation("queued"))
+    fake.get(BASE + OPERATION, payload=DONE)
     poller = OperationPoller(fast_client._session, OPERATION, purpose="take", policy=QUICK)
 
     assert await poller.result(timeout=10) == "e58b3f08-1e8b-4165-81df-aa9858f233dc"
@@ -464,9 +465,9 @@ def test_retry_after_zero_is_floored_at_the_initial_interval() -> None:
 
 
 async def test_retry_after_zero_does_not_make_the_poller_spin(
-    fast_client: FaceClient, mocked: aioresponses
+    fast_client: FaceClient, fake: FakeTransport
 ) -> None:
-    mocked.get(
+    fake.get(
         BASE + OPERATION, payload=_operation("running"), headers={"Retry-After": "0"}, repeat=True
     )
     policy = PollingPolicy(initial=0.05, maximum=1.0, jitter=0.0)
@@ -476,13 +477,13 @@ async def test_retry_after_zero_does_not_make_the_poller_spin(
         await poller.result(timeout=0.5)
 
     # 0.5 s at one poll per 0.05 s at most; with no floor it was hundreds.
-    assert _polls(mocked) <= 0.5 / 0.05 + 1
+    assert _polls(fake) <= 0.5 / 0.05 + 1
 
 
 async def test_a_request_timeout_while_polling_is_not_taken_for_the_pollers_own(
-    fast_client: FaceClient, mocked: aioresponses
+    fast_client: FaceClient, fake: FakeTransport
 ) -> None:
-    mocked.get(BASE + OPERATION, exception=TimeoutError(), repeat=True)
+    fake.get(BASE + OPERATION, exception=TimeoutError(), repeat=True)
     poller = OperationPoller(fast_client._session, OPERATION, purpose="take", policy=QUICK)
 
     with pytest.raises(FaceTimeoutError) as caught:
@@ -494,12 +495,12 @@ async def test_a_request_timeout_while_polling_is_not_taken_for_the_pollers_own(
 
 @pytest.mark.parametrize("seconds", [float("nan"), -1, "5", True])
 async def test_a_bad_result_timeout_is_a_validation_error(
-    fast_client: FaceClient, mocked: aioresponses, seconds: Any
+    fast_client: FaceClient, fake: FakeTransport, seconds: Any
 ) -> None:
     poller = OperationPoller(fast_client._session, OPERATION, purpose="take", policy=QUICK)
     with pytest.raises(FaceValidationError):
         await poller.result(timeout=seconds)
-    assert mocked.requests == {}
+    assert fake.requests == []
 
 
 def _token(fields: dict[str, Any]) -> str:
@@ -541,12 +542,12 @@ TRAINING = {"kind": "training", "collection": "largepersongroups", "id": "fam"}
     ],
 )
 async def test_a_damaged_or_foreign_token_is_a_validation_error_before_any_request(
-    fast_client: FaceClient, mocked: aioresponses, token: Any
+    fast_client: FaceClient, fake: FakeTransport, token: Any
 ) -> None:
     with pytest.raises(FaceValidationError) as caught:
         fast_client.resume_poller(token)
     assert caught.value.parameter == "token"
-    assert mocked.requests == {}
+    assert fake.requests == []
 
 
 async def test_a_poller_cannot_be_built_with_a_naive_queued_at(fast_client: FaceClient) -> None:
@@ -564,9 +565,9 @@ async def test_a_poller_cannot_be_built_with_a_naive_queued_at(fast_client: Face
     ],
 )
 async def test_a_service_clock_at_the_ends_of_time_does_not_overflow(
-    fast_client: FaceClient, mocked: aioresponses, queued: str, created: str
+    fast_client: FaceClient, fake: FakeTransport, queued: str, created: str
 ) -> None:
-    mocked.get(
+    fake.get(
         f"{BASE}/largepersongroups/fam/training",
         payload={"status": "succeeded", "createdDateTime": created},
         repeat=True,

@@ -1,8 +1,8 @@
 """Documented limits are checked on the client: a bad argument raises FaceValidationError
 naming the parameter, and nothing is sent.
 
-The `mocked` fixture has no routes in the refusal tests, so any request that slipped through
-would be recorded in `mocked.requests` (and end in a connection error, not a validation error).
+The `fake` transport has no routes in the refusal tests, so any request that slipped through
+would be recorded in `fake.requests` (and fail the test: the fake has no reply for it).
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from typing import Any
 
 import pytest
 import yarl
-from aioresponses import aioresponses
 
 from facekit import AsyncPager, FaceClient, FaceValidationError, KeyCredential
 from facekit.models import FaceRectangle
 
 from .conftest import BASE, KEY, image_bytes
+from .fake_transport import FakeTransport, Sent
 
 GROUP = "family"
 LIST = "faces"
@@ -52,13 +52,9 @@ async def run(action: Action, client: FaceClient) -> Any:
     return result
 
 
-def sent(mocked: aioresponses) -> list[tuple[str, yarl.URL, dict[str, Any]]]:
-    """Every recorded request as (method, url, kwargs), in order."""
-    return [
-        (method, url, call.kwargs)
-        for (method, url), calls in mocked.requests.items()
-        for call in calls
-    ]
+def sent(fake: FakeTransport) -> list[tuple[str, yarl.URL, Sent]]:
+    """Every recorded request as (method, url, request), in order."""
+    return [(request.method, request.url, request) for request in fake.requests]
 
 
 # -- the table ---------------------------------------------------------------------------
@@ -671,7 +667,7 @@ OTHER_LIMITS: list[tuple[str, Action, str]] = [
     ),
     (
         "identify, faceIds as one string",
-        lambda c: c.identify(FACE, person_group_id=GROUP),  # type: ignore[arg-type]
+        lambda c: c.identify(FACE, person_group_id=GROUP),
         "face_ids",
     ),
     (
@@ -847,7 +843,7 @@ OTHER_LIMITS: list[tuple[str, Action, str]] = [
     ),
     (
         "target_face as a csv string",
-        lambda c: c.face_lists.add_face(LIST, IMAGE, target_face="1,2,3,4"),
+        lambda c: c.face_lists.add_face(LIST, IMAGE, target_face="1,2,3,4"),  # type: ignore[arg-type]
         "target_face",
     ),
     (
@@ -932,7 +928,7 @@ OTHER_LIMITS: list[tuple[str, Action, str]] = [
     ),
     (
         "snapshot take, apply_scope as one string",
-        lambda c: c.snapshots.take("PersonGroup", GROUP, SCOPE),  # type: ignore[arg-type]
+        lambda c: c.snapshots.take("PersonGroup", GROUP, SCOPE),
         "apply_scope",
     ),
     (
@@ -1010,13 +1006,13 @@ def _limit_cases() -> Iterator[Any]:
 
 @pytest.mark.parametrize(("action", "parameter"), list(_limit_cases()))
 async def test_a_broken_limit_is_refused_before_any_request(
-    client: FaceClient, mocked: aioresponses, action: Action, parameter: str
+    client: FaceClient, fake: FakeTransport, action: Action, parameter: str
 ) -> None:
     with pytest.raises(FaceValidationError) as caught:
         await run(action, client)
     assert caught.value.parameter == parameter
     assert str(caught.value).startswith(f"{parameter}: ")
-    assert mocked.requests == {}
+    assert fake.requests == []
 
 
 # -- image sources that break a limit ---------------------------------------------------
@@ -1087,7 +1083,7 @@ IMAGE_OPERATIONS: list[tuple[str, Callable[[FaceClient, Any], Any]]] = [
 @pytest.mark.parametrize("make_image", [pytest.param(make, id=label) for label, make in BAD_IMAGES])
 async def test_an_unusable_image_is_refused_before_any_request(
     client: FaceClient,
-    mocked: aioresponses,
+    fake: FakeTransport,
     tmp_path: Path,
     operation: Callable[[FaceClient, Any], Any],
     make_image: Callable[[Path, contextlib.ExitStack], Any],
@@ -1097,7 +1093,7 @@ async def test_an_unusable_image_is_refused_before_any_request(
         with pytest.raises(FaceValidationError) as caught:
             await operation(client, image)
     assert caught.value.parameter == "image"
-    assert mocked.requests == {}
+    assert fake.requests == []
 
 
 # -- client construction ------------------------------------------------------------------
@@ -1128,6 +1124,9 @@ REFUSED_CLIENTS: list[tuple[str, dict[str, Any], str]] = [
     ("negative timeout", {"timeout": -1.0}, "timeout"),
     ("connect_timeout 0", {"connect_timeout": 0}, "connect_timeout"),
     ("max_connections 0", {"max_connections": 0}, "max_connections"),
+    ("a session that is not an aiohttp session", {"session": object()}, "session"),
+    ("a transport without send and aclose", {"transport": object()}, "transport"),
+    ("a transport and a session", {"transport": FakeTransport(), "session": 5}, "transport"),
 ]
 
 ACCEPTED_CLIENTS: list[tuple[str, dict[str, Any], str]] = [
@@ -1496,7 +1495,7 @@ ACCEPTED: list[tuple[str, Action, str, str, Any, dict[str, Any]]] = [
 )
 async def test_values_at_the_limits_pass_and_are_sent(
     client: FaceClient,
-    mocked: aioresponses,
+    fake: FakeTransport,
     action: Action,
     method: str,
     path: str,
@@ -1504,32 +1503,32 @@ async def test_values_at_the_limits_pass_and_are_sent(
     expected: dict[str, Any],
 ) -> None:
     if reply is None:
-        mocked.add(_url(path), method=method, status=200, body="")
+        fake.add(_url(path), method=method, status=200, body="")
     else:
-        mocked.add(_url(path), method=method, payload=reply)
+        fake.add(_url(path), method=method, payload=reply)
 
     await run(action, client)
 
-    [(sent_method, url, kwargs)] = sent(mocked)
+    [(sent_method, url, request)] = sent(fake)
     assert sent_method == method
     assert url.path == f"{yarl.URL(BASE).path}{path}"
     if "json" in expected:
-        assert kwargs["json"] == expected["json"]
+        assert request.json == expected["json"]
     if "query" in expected:
         assert dict(url.query) == expected["query"]
     if "data" in expected:
-        assert kwargs["data"] == expected["data"]
-        assert kwargs["headers"]["Content-Length"] == str(len(expected["data"]))
+        assert request.data == expected["data"]
+        assert request.headers["Content-Length"] == str(len(expected["data"]))
     for name, value in expected.get("headers", {}).items():
-        assert kwargs["headers"][name] == value
+        assert request.headers[name] == value
 
 
 async def test_snapshot_take_and_apply_accept_valid_arguments(
-    client: FaceClient, mocked: aioresponses
+    client: FaceClient, fake: FakeTransport
 ) -> None:
     operation = "/operations/a61ba3a9-f3ad-4c72-9cb5-1c1bd1c54bb1"
-    mocked.post(f"{BASE}/snapshots", status=202, headers={"Operation-Location": operation})
-    mocked.post(
+    fake.post(f"{BASE}/snapshots", status=202, headers={"Operation-Location": operation})
+    fake.post(
         f"{BASE}/snapshots/{SNAPSHOT}/apply",
         status=202,
         headers={"Operation-Location": operation},
@@ -1538,7 +1537,7 @@ async def test_snapshot_take_and_apply_accept_valid_arguments(
     await client.snapshots.take("LargeFaceList", LIST, [SCOPE], user_data="u" * 16384)
     await client.snapshots.apply(uuid.UUID(SNAPSHOT), "x" * 64, mode="CreateNew")  # type: ignore[arg-type]
 
-    bodies = [kwargs["json"] for _, _, kwargs in sent(mocked)]
+    bodies = [request.json for _, _, request in sent(fake)]
     assert bodies == [
         {"type": "LargeFaceList", "objectId": LIST, "applyScope": [SCOPE], "userData": "u" * 16384},
         {"objectId": "x" * 64, "mode": "CreateNew"},
