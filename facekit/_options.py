@@ -18,6 +18,7 @@ import yarl
 
 from ._retry import RetryPolicy
 from ._secrets import shorten
+from ._versions import DEFAULT_API_VERSION, check_api_version, version_of_api_path
 from .auth import KEY_HEADER
 from .errors import FaceValidationError
 
@@ -33,8 +34,8 @@ __all__ = [
     "check_retry_policy",
     "check_seconds",
     "is_loopback",
-    "normalize_api_path",
     "normalize_endpoint",
+    "resolve_api_version",
 ]
 
 #: The default cap on a reply body. The largest legitimate Face reply is a page of 1,000
@@ -84,13 +85,19 @@ class SessionConfig:
     """Settings a FaceSession (and its `with_options` copies) run with."""
 
     endpoint: yarl.URL
-    api_path: str
+    #: The Face API version requests go to (checked by facekit._versions).
+    api_version: str
     retry: RetryPolicy
     timeout: float
     connect_timeout: float
     headers: Mapping[str, str]
     max_connections: int
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+
+    @property
+    def api_path(self) -> str:
+        """The path requests go under, e.g. "/face/v1.0"."""
+        return f"/face/{self.api_version}"
 
 
 @attrs.frozen(kw_only=True)
@@ -145,7 +152,7 @@ def normalize_endpoint(endpoint: str, *, allow_insecure_http: bool) -> yarl.URL:
         raise FaceValidationError("endpoint", "must not carry credentials, a query or a fragment")
     if "/face/" in url.path.lower() + "/":
         raise FaceValidationError(
-            "endpoint", "give the resource endpoint without /face/...; set api_path for the version"
+            "endpoint", "give the resource endpoint without /face/...; set api_version instead"
         )
     if url.scheme == "http" and not (allow_insecure_http or is_loopback(url.host)):
         raise FaceValidationError(
@@ -156,11 +163,18 @@ def normalize_endpoint(endpoint: str, *, allow_insecure_http: bool) -> yarl.URL:
     return url.with_path(url.path.rstrip("/"))
 
 
-def normalize_api_path(api_path: str) -> str:
-    """An API path such as "/face/v1.0": one leading slash, no trailing one."""
-    if not isinstance(api_path, str) or not api_path.startswith("/"):
-        raise FaceValidationError("api_path", "must start with '/', e.g. '/face/v1.0'")
-    return "/" + api_path.strip("/")
+def resolve_api_version(api_version: str | None, api_path: str | None) -> str:
+    """The version from `api_version`, or from the older `api_path` ("/face/v1.0")."""
+    if api_path is not None:
+        if not isinstance(api_path, str) or not api_path.startswith("/"):
+            raise FaceValidationError("api_path", "must start with '/', e.g. '/face/v1.0'")
+        from_path = version_of_api_path(api_path)
+        if api_version is not None and check_api_version(api_version) != from_path:
+            raise FaceValidationError(
+                "api_path", f"names {from_path} but api_version is {api_version}; give one"
+            )
+        return from_path
+    return check_api_version(DEFAULT_API_VERSION if api_version is None else api_version)
 
 
 def is_loopback(host: str) -> bool:

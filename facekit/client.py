@@ -18,9 +18,10 @@ from ._options import (
     check_max_retries,
     check_retry_policy,
     check_seconds,
-    normalize_api_path,
     normalize_endpoint,
+    resolve_api_version,
 )
+from ._versions import DEFAULT_API_VERSION
 from .auth import KeyCredential, TokenCredential
 from .errors import FaceValidationError
 from .polling import Poller, PollingPolicy, resume
@@ -39,9 +40,7 @@ from .transport import Transport
 if TYPE_CHECKING:
     import aiohttp
 
-__all__ = ["DEFAULT_API_PATH", "FaceClient"]
-
-DEFAULT_API_PATH = "/face/v1.0"
+__all__ = ["DEFAULT_API_VERSION", "FaceClient"]
 
 
 class FaceClient(FaceOperations):
@@ -58,6 +57,11 @@ class FaceClient(FaceOperations):
     `max_response_bytes` (default 128 MiB, above the largest legitimate Face reply) is a
     FaceResponseError, and no more of it is read.
 
+    `api_version` picks the Face API version ("v1.0", "v1.0-preview", "v1.1-preview.1",
+    "v1.2-preview.1", "v1.2", "v1.3-preview.1"; `api_path="/face/<version>"` says the same
+    the older way). A call the version has no route for fails before anything is sent,
+    naming the versions that have it.
+
     Requests go over aiohttp: a connection pool of the client's own, or `session`, a
     caller's `aiohttp.ClientSession` (left open). `transport` replaces aiohttp altogether
     with any `facekit.transport.Transport` (a test fake, another HTTP library).
@@ -68,7 +72,8 @@ class FaceClient(FaceOperations):
         endpoint: str,
         credential: KeyCredential | TokenCredential,
         *,
-        api_path: str = DEFAULT_API_PATH,
+        api_version: str | None = None,
+        api_path: str | None = None,
         timeout: float = 60.0,
         connect_timeout: float = 10.0,
         max_retries: int = 3,
@@ -95,7 +100,7 @@ class FaceClient(FaceOperations):
             )
         config = SessionConfig(
             endpoint=normalize_endpoint(endpoint, allow_insecure_http=allow_insecure_http),
-            api_path=normalize_api_path(api_path),
+            api_version=resolve_api_version(api_version, api_path),
             retry=policy,
             timeout=check_seconds("timeout", timeout),
             connect_timeout=check_seconds("connect_timeout", connect_timeout),
@@ -129,8 +134,13 @@ class FaceClient(FaceOperations):
         return str(self._session.config.endpoint)
 
     @property
+    def api_version(self) -> str:
+        """The Face API version requests go to, e.g. "v1.2"."""
+        return self._session.config.api_version
+
+    @property
     def api_path(self) -> str:
-        """The API path requests go under, e.g. "/face/v1.0"."""
+        """The API path requests go under, e.g. "/face/v1.2"."""
         return self._session.config.api_path
 
     @property
@@ -150,6 +160,7 @@ class FaceClient(FaceOperations):
         max_retries: int | None = None,
         retry_policy: _retry.RetryPolicy | None = None,
         headers: Mapping[str, str] | None = None,
+        api_version: str | None = None,
         api_path: str | None = None,
         rate_limiter: Limiter | None = None,
         max_response_bytes: int | None = None,
@@ -171,7 +182,11 @@ class FaceClient(FaceOperations):
             timeout=config.timeout if timeout is None else check_seconds("timeout", timeout),
             retry=policy,
             headers={**config.headers, **check_headers({} if headers is None else headers)},
-            api_path=config.api_path if api_path is None else normalize_api_path(api_path),
+            api_version=(
+                config.api_version
+                if api_version is None and api_path is None
+                else resolve_api_version(api_version, api_path)
+            ),
             max_response_bytes=(
                 config.max_response_bytes
                 if max_response_bytes is None
@@ -220,6 +235,6 @@ class FaceClient(FaceOperations):
 
     def __repr__(self) -> str:
         return (
-            f"FaceClient(endpoint={self.endpoint!r}, api_path={self.api_path!r}, "
+            f"FaceClient(endpoint={self.endpoint!r}, api_version={self.api_version!r}, "
             f"credential={self._session.credential!r})"
         )

@@ -307,7 +307,7 @@ class TrainingPoller(Poller[TrainingStatus, TrainingStatus]):
         self.previous = previous
 
     async def _fetch(self) -> tuple[TrainingStatus | None, RawResponse | None]:
-        url = self._session.url_for([self.collection, self.container_id, "training"])
+        url = self._session.url_for([self.collection, self.container_id, "training"], method="GET")
         try:
             response = await self._session.send("GET", url, idempotent=True)
         except NotFoundError as error:
@@ -489,7 +489,7 @@ def _resume_training(
     if queued_at is not None and queued_at.utcoffset() is None:
         raise _damaged()
     try:
-        session.url_for([collection, container_id, "training"])
+        session.url_for([collection, container_id, "training"], method="GET")
     except FaceValidationError:
         raise _damaged() from None
     return TrainingPoller(

@@ -38,6 +38,7 @@ from ._options import (
 from ._retry_after import retry_after_seconds
 from ._secrets import MIN_REDACTED_SECRET, REDACTED, SecretHeaders, redact, shorten
 from ._version import __version__
+from ._versions import api_path_of, require_route
 from .auth import (
     KEY_HEADER,
     BearerTokenCache,
@@ -210,9 +211,11 @@ class FaceSession:
         else:
             raise CredentialTypeError("credential", "must be a KeyCredential or a TokenCredential")
         self._rand = rand or random.random
-        self.base_url = config.endpoint.with_path(
-            config.endpoint.path.rstrip("/") + config.api_path
-        )
+        self.base_url = self._base_for(config.api_version)
+
+    def _base_for(self, version: str) -> yarl.URL:
+        endpoint = self.config.endpoint
+        return endpoint.with_path(endpoint.path.rstrip("/") + api_path_of(version))
 
     def copy(self, config: SessionConfig, rate_limiter: Limiter | None = None) -> FaceSession:
         """A session with other settings sharing this one's transport and token cache."""
@@ -243,13 +246,21 @@ class FaceSession:
 
     # -- URLs ---------------------------------------------------------------------------
 
-    def url_for(self, path: Sequence[str]) -> yarl.URL:
-        """The URL of a path under the API base; each segment is escaped on its own."""
+    def url_for(self, path: Sequence[str], *, method: str, version: str | None = None) -> yarl.URL:
+        """The URL of `method /path` under the API base; each segment is escaped on its own.
+
+        The route must exist in the API version (the client's, or `version` for the few
+        operations that always go to one, such as snapshots): FaceValidationError before
+        anything is sent, naming the versions that have it.
+        """
         for segment in path:
             if segment in ("", ".", ".."):
                 raise FaceValidationError("path", f"invalid path segment {segment!r}")
+        version = version or self.config.api_version
+        require_route(version, method, path)
+        base = self.base_url if version == self.config.api_version else self._base_for(version)
         # Each segment is escaped whole, so '/', '?' or '#' in an id can never change the path.
-        return self.base_url.joinpath(*(quote(s, safe="") for s in path), encoded=True)
+        return base.joinpath(*(quote(s, safe="") for s in path), encoded=True)
 
     def resolve_location(self, location: str) -> yarl.URL:
         """Resolve an Operation-Location under the API base; refuse other hosts.
@@ -268,7 +279,7 @@ class FaceSession:
             segments = target.path.lstrip("/").split("/")
             if any(segment in ("", ".", "..") for segment in segments):
                 raise unusable
-            return self.url_for(segments).with_query(target.query)
+            return self.url_for(segments, method="GET").with_query(target.query)
         if not target.host:
             raise unusable
         if not self.same_origin(target):
@@ -301,6 +312,7 @@ class FaceSession:
         upload: ImageUpload | None = ...,
         idempotent: bool,
         options: CallOptions | None = ...,
+        version: str | None = ...,
     ) -> T: ...
 
     @overload
@@ -315,6 +327,7 @@ class FaceSession:
         upload: ImageUpload | None = ...,
         idempotent: bool,
         options: CallOptions | None = ...,
+        version: str | None = ...,
     ) -> None: ...
 
     async def call(
@@ -328,11 +341,15 @@ class FaceSession:
         upload: ImageUpload | None = None,
         idempotent: bool,
         options: CallOptions | None = None,
+        version: str | None = None,
     ) -> Any:
-        """Send one operation and parse its JSON reply into `result` (None: no body)."""
+        """Send one operation and parse its JSON reply into `result` (None: no body).
+
+        `version` sends it to another API version than the client's (snapshots: v1.0).
+        """
         response = await self.send(
             method,
-            self.url_for(path),
+            self.url_for(path, method=method, version=version),
             params=params,
             json=json,
             upload=upload,

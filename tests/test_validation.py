@@ -1564,7 +1564,7 @@ async def test_a_path_segment_is_escaped_into_exactly_one_segment(
     client: FaceClient, segment: str
 ) -> None:
     base = client._session.base_url
-    url = client._session.url_for(["persongroups", segment, "persons"])
+    url = client._session.url_for(["persongroups", segment, "persons"], method="GET")
 
     assert url.parts == (*base.parts, "persongroups", segment, "persons")
     assert url.raw_path.startswith(base.raw_path + "/persongroups/")
@@ -1577,5 +1577,5 @@ async def test_a_path_segment_is_escaped_into_exactly_one_segment(
 @pytest.mark.parametrize("segment", ["..", ".", ""])
 async def test_a_dot_or_empty_path_segment_is_refused(client: FaceClient, segment: str) -> None:
     with pytest.raises(FaceValidationError) as caught:
-        client._session.url_for(["persongroups", segment])
+        client._session.url_for(["persongroups", segment], method="GET")
     assert caught.value.parameter == "path"

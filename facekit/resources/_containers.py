@@ -204,7 +204,10 @@ class TrainingOperations(Resource):
         previous = await self._last_training(container_id, options)
         try:
             response = await self._session.send(
-                "POST", self._session.url_for(path), idempotent=False, options=options
+                "POST",
+                self._session.url_for(path, method="POST"),
+                idempotent=False,
+                options=options,
             )
             queued_at = server_time(response)
         except ConflictError as error:

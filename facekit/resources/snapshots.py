@@ -53,7 +53,7 @@ class Snapshots(Resource):
         )
         response = await self._session.send(
             "POST",
-            self._session.url_for(["snapshots"]),
+            self._session.url_for(["snapshots"], method="POST"),
             json=body,
             idempotent=False,
             options=options,
@@ -177,7 +177,7 @@ class Snapshots(Resource):
         path = ["snapshots", check.uuid_id("snapshot_id", snapshot_id), "apply"]
         response = await self._session.send(
             "POST",
-            self._session.url_for(path),
+            self._session.url_for(path, method="POST"),
             json=body,
             idempotent=False,
             options=options,
