@@ -36,7 +36,15 @@ _AMBIGUOUS_NOTE = (
 
 
 class FaceError(Exception):
-    """Base class of every error facekit raises."""
+    """Base class of every error facekit raises.
+
+    Every facekit error pickles with its fields (Celery, RQ and process pools send errors
+    between processes): it is rebuilt from its message and attributes, not by calling its
+    constructor again. Chained causes are left behind, as for any pickled exception.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
 
 
 class FaceValidationError(FaceError, ValueError):
@@ -249,3 +257,11 @@ def _is_quota(code: str | None, message: str) -> bool:
     # The gateway's call-volume quota has no code of its own (statusCode 403), so its
     # message tells it apart from other 403s such as firewall or Limited Access refusals.
     return code == "QuotaExceeded" or "quota" in message.lower()
+
+
+def _rebuild(cls: type[FaceError], args: tuple[Any, ...], state: dict[str, Any]) -> FaceError:
+    """Unpickle a facekit error: its message and fields, without calling its __init__."""
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error

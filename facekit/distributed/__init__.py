@@ -1,6 +1,6 @@
 """Many processes, one Face resource: a rate limit shared on Redis, enrollment jobs on arq.
 
-Install with `pip install 'facekit[redis]'` (redis-py and arq); the core of facekit never
+Install with `pip install 'facekit-async[redis]'` (redis-py and arq); the core of facekit never
 imports this package.
 
 - `RedisRateLimiter`: the `RateLimiter` interface on Redis. Every client of every process
@@ -18,7 +18,7 @@ try:
     import redis.asyncio as _redis  # noqa: F401
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
     raise ImportError(
-        "facekit.distributed needs the redis extra: pip install 'facekit[redis]'"
+        "facekit.distributed needs the redis extra: pip install 'facekit-async[redis]'"
     ) from exc
 
 from .limiter import RedisRateLimiter, SharedLimitUnavailableError

@@ -91,7 +91,7 @@ async def _run_on_queue(args: argparse.Namespace, console: Console) -> int:
         from ...distributed.enrollment import enroll_with_queue, redis_settings
     except ImportError:
         raise FaceValidationError(
-            "--queue", "needs the redis extra: pip install 'facekit[redis]'"
+            "--queue", "needs the redis extra: pip install 'facekit-async[redis]'"
         ) from None
     redis_settings(args.queue)
     plan = plan_people(args.folder)

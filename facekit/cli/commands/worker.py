@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
         from ...distributed.enrollment import worker_settings
     except ImportError:
         print(
-            "facekit: error: the worker needs the redis extra: pip install 'facekit[redis]'",
+            "facekit: error: the worker needs the redis extra: pip install 'facekit-async[redis]'",
             file=sys.stderr,
         )
         return EXIT_USAGE
