@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -12,7 +13,7 @@ import urllib.request
 
 import pytest
 
-from facekit.emulator import FaceEmulator, synthetic_face
+from facekit.emulator import EmulatorSettings, FaceEmulator, synthetic_face
 
 
 def get(url: str, key: str) -> tuple[int, object]:
@@ -142,3 +143,67 @@ def test_the_command_refuses_a_bad_fault() -> None:
     assert done.returncode == 2
     assert "invalid --fault" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_command_says_how_to_use_it_and_answers_info() -> None:
+    subscription = "3c2f1b7e-0d4a-4c5e-9f1a-2b3c4d5e6f70"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "facekit", "emulator", "--port", "0", "--key", "k3y",
+         "--subscription-id", subscription],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        lines: list[str] = []
+        deadline = time.monotonic() + 20
+        while not any("curl" in line for line in lines) and time.monotonic() < deadline:
+            lines.append(process.stdout.readline())
+        text = "".join(lines)
+        endpoint = (
+            next(line for line in lines if line.startswith("endpoint: ")).split(": ", 1)[1].strip()
+        )
+        assert f"export FACE_ENDPOINT={endpoint} FACE_KEY=k3y" in text
+        assert f"subscription id: {subscription}" in text
+        with urllib.request.urlopen(f"{endpoint}/_emulator/info", timeout=5) as reply:
+            info = json.loads(reply.read())
+        assert info["endpoint"] == endpoint
+        assert info["subscriptionId"] == subscription
+        assert info["accountId"].startswith(f"/subscriptions/{subscription}/")
+        assert "v1.2" in info["apiVersions"]
+        assert "k3y" not in json.dumps(info)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
+
+
+def test_a_busy_port_or_a_bad_subscription_is_one_line_and_exit_2() -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        for extra, message in (
+            (["--port", str(port)], "cannot serve on 127.0.0.1"),
+            (["--port", "0", "--subscription-id", "nope"], "--subscription-id"),
+        ):
+            done = subprocess.run(
+                [sys.executable, "-m", "facekit", "emulator", *extra],
+                capture_output=True,
+                text=True,
+                timeout=20,
+                check=False,
+            )
+            assert done.returncode == 2, done.stderr
+            assert done.stderr.startswith("facekit: error:")
+            assert message in done.stderr
+            assert done.stderr.count("\n") == 1
+
+
+def test_the_account_id_names_the_subscription() -> None:
+    settings = EmulatorSettings()
+    assert settings.account_id.startswith(f"/subscriptions/{settings.subscription_id}/")

@@ -154,6 +154,11 @@ def build_parser() -> argparse.ArgumentParser:
     emulator.add_argument("--port", type=int, default=5055, help="port (default 5055; 0: any)")
     emulator.add_argument("--key", help="subscription key to accept (default: a random one)")
     emulator.add_argument(
+        "--subscription-id",
+        help="this emulated account's subscription id, for snapshot apply scopes "
+        "(default: a random UUID, printed at start)",
+    )
+    emulator.add_argument(
         "--rate-limit", type=float, default=None, help="requests per second before 429"
     )
     emulator.add_argument(

@@ -194,6 +194,7 @@ class FaceService:
         """The aiohttp application: control endpoints, every operation, and 404 for the rest."""
         app = web.Application(client_max_size=8 * 1024 * 1024)
         app.router.add_get("/_emulator/faces/{identity}/{variant}.png", self.serve_face)
+        app.router.add_get("/_emulator/info", self._control(self.control_info))
         app.router.add_post("/_emulator/reset", self._control(self.control_reset))
         app.router.add_get("/_emulator/requests", self._control(self.control_requests))
         app.router.add_post("/_emulator/faults", self._control(self.control_add_fault))
@@ -421,6 +422,20 @@ class FaceService:
         if found is None:
             raise web.HTTPNotFound()
         return web.Response(body=synthetic_face(*found), content_type="image/png")
+
+    async def control_info(self, request: web.Request) -> web.Response:
+        """GET /_emulator/info: how to use this emulator (endpoint, subscription, versions)."""
+        settings = self.account.settings
+        return web.json_response(
+            {
+                "endpoint": f"{request.scheme}://{request.host}",
+                "subscriptionId": settings.subscription_id,
+                "accountId": settings.account_id,
+                "apiVersions": list(VERSIONS),
+                "rateLimit": settings.rate_limit,
+                "keyRequiredForControl": self.protect_control,
+            }
+        )
 
     async def control_reset(self, request: web.Request) -> web.Response:
         """POST /_emulator/reset: forget the account's data, the faults and the request log."""

@@ -84,10 +84,14 @@ class EmulatorSettings:
     retired_attributes: str = "serve"
     #: Subscription id of this account, for snapshot apply scopes.
     subscription_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    #: Account reported in snapshots: an Azure resource id, as the service writes it.
-    account_id: str = field(
-        default_factory=lambda: (
-            f"/subscriptions/{uuid.uuid4()}/resourceGroups/facekit-emulator/providers/"
-            f"Microsoft.CognitiveServices/accounts/face-{uuid.uuid4().hex[:8]}"
-        )
-    )
+    #: Account reported in snapshots: an Azure resource id in `subscription_id`, as the
+    #: service writes it ("" at construction: derived from the subscription id).
+    account_id: str = ""
+
+    def __post_init__(self) -> None:
+        """Derive the account id from the subscription id unless one was given."""
+        if not self.account_id:
+            self.account_id = (
+                f"/subscriptions/{self.subscription_id}/resourceGroups/facekit-emulator/"
+                f"providers/Microsoft.CognitiveServices/accounts/face-{uuid.uuid4().hex[:8]}"
+            )

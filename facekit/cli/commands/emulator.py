@@ -7,6 +7,7 @@ import asyncio
 import json
 import signal
 import sys
+import uuid
 
 from ...emulator import EmulatorSettings, FaceEmulator, Fault
 from ..errors import EXIT_OK, EXIT_USAGE
@@ -15,6 +16,14 @@ from ..errors import EXIT_OK, EXIT_USAGE
 def run(args: argparse.Namespace) -> int:
     """Serve the emulator with the given settings and faults; print its endpoint and key."""
     settings = EmulatorSettings(rate_limit=args.rate_limit)
+    if args.subscription_id is not None:
+        try:
+            settings.subscription_id = str(uuid.UUID(args.subscription_id))
+        except ValueError:
+            print("facekit: error: --subscription-id: must be a UUID", file=sys.stderr)
+            return EXIT_USAGE
+        settings.account_id = ""
+        settings.__post_init__()
     if args.training_seconds is not None:
         settings.training_base_seconds = args.training_seconds
     if args.write_seconds is not None:
@@ -44,13 +53,24 @@ def run(args: argparse.Namespace) -> int:
             print(f"Face emulator listening on {emulator.endpoint}", flush=True)
             print(f"endpoint: {emulator.endpoint}", flush=True)
             print(f"key: {emulator.key}", flush=True)
+            print(f"subscription id: {emulator.subscription_id}", flush=True)
             if emulator.service.protect_control:
                 print("control endpoints (/_emulator/...) require the key", flush=True)
+            print("use it from another terminal (Ctrl-C here stops it):", flush=True)
+            print(
+                f"  export FACE_ENDPOINT={emulator.endpoint} FACE_KEY={emulator.key}",
+                flush=True,
+            )
+            print(f"  curl {emulator.endpoint}/_emulator/info", flush=True)
             await stop.wait()
 
     try:
         asyncio.run(serve())
     except OSError as exc:
-        print(f"facekit: cannot serve on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
-        return 1
+        print(
+            f"facekit: error: cannot serve on {args.host}:{args.port}: "
+            f"{exc.strerror or exc} (choose another --port, or 0 for any free one)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     return EXIT_OK
