@@ -45,11 +45,10 @@ async def run(endpoint: str, key: str) -> None:
             f"{time.perf_counter() - started:.2f} s"
         )
 
-        await face.large_person_groups.train(GROUP)
-        status = await face.large_person_groups.get_training_status(GROUP)
-        while status.status not in ("succeeded", "failed"):
-            await asyncio.sleep(0.2)
-            status = await face.large_person_groups.get_training_status(GROUP)
+        # A poller follows the training (Retry-After, backoff, a stale status ignored);
+        # a failed training raises TrainingFailedError with the service's reason.
+        poller = await face.large_person_groups.begin_train(GROUP)
+        status = await poller.result(timeout=600)
         print(f"training {status.status}")
 
         photo = group_photo([("clara", 7), ("stranger", 1), ("bill", 8)])

@@ -47,6 +47,10 @@ def test_quickstart_enrolls_trains_and_identifies_against_the_emulator() -> None
     assert ": clara (" in out
     assert ": bill (" in out
     assert "nobody known" in out
+    # The sample shows the poller, not a hand-rolled status loop.
+    source = (SAMPLES / "quickstart.py").read_text()
+    assert "begin_train" in source
+    assert "get_training_status" not in source
 
 
 def test_web_service_self_test_identifies_the_family_in_a_group_photo() -> None:
