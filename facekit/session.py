@@ -154,6 +154,26 @@ class _Pool:
     def __init__(self, transport: Transport) -> None:
         self.transport = transport
         self.closed = False
+        #: The event loop of the first request: connections belong to it.
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    def check_loop(self) -> None:
+        """Refuse a request from another event loop than the first one's (a clear error).
+
+        A client's connections belong to the loop that opened them; reused from another
+        (a second asyncio.run(), a thread with its own loop) they fail deep in aiohttp.
+        """
+        loop = asyncio.get_running_loop()
+        if self.loop is None:
+            self.loop = loop
+        elif loop is not self.loop:
+            state = "is closed" if self.loop.is_closed() else "is another one"
+            raise FaceError(
+                f"this client was first used in an event loop that {state}: its connections "
+                "belong there. Create a client in each event loop (async with FaceClient(...) "
+                "inside the coroutine asyncio.run runs), or use facekit.sync.FaceClient from "
+                "code without an event loop"
+            )
 
     async def close(self) -> None:
         self.closed = True
@@ -394,6 +414,7 @@ class FaceSession:
         in the frames of `_attempt` and below, which no raised error's traceback includes.
         """
         call = self._prepare(method, url, params, json, upload, idempotent, options)
+        self._pool.check_loop()
         started = time.monotonic()
         refreshed_token = False
         attempt = 0
