@@ -1,0 +1,182 @@
+"""Client CPU per request: raw aiohttp, facekit, and Microsoft's azure-ai-vision-face (aio).
+
+Run: python benchmarks/overhead.py [--requests 3000 --rounds 5]
+
+A tiny aiohttp server in another process (its CPU is not counted) answers every GET with
+the same small JSON body (a large person group). In this process each client sends the
+same GETs one after another; the CPU time this process spends (time.process_time) per
+request is what the client costs. Rounds alternate the clients so that a busy moment of
+the machine does not land on one of them; the median round counts. The figures:
+
+  raw aiohttp:  ClientSession.get(url, headers={key}) and reply.json()
+  facekit:      face.large_person_groups.get(id) (retries, limiter, ids, parsing into a model)
+  azure aio:    FaceAdministrationClient.large_person_group.get(id), if azure-ai-vision-face
+                is installed (pip install azure-ai-vision-face==1.0.0b2); skipped otherwise
+
+Its last line: `raw_us=R facekit_us=F azure_us=A facekit/raw=X azure/raw=Y` (goal X <= 1.25).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import aiohttp  # noqa: E402
+from aiohttp import web  # noqa: E402
+
+from facekit import FaceClient, KeyCredential, RateLimiter  # noqa: E402
+
+KEY = "0123456789abcdef0123456789abcdef"
+BODY = json.dumps(
+    {
+        "largePersonGroupId": "bench",
+        "name": "Benchmark group",
+        "userData": "user data",
+        "recognitionModel": "recognition_04",
+    }
+).encode()
+
+
+def serve(port_file: str) -> None:
+    """The server process: answer every request with BODY until killed."""
+
+    async def answer(request: web.Request) -> web.Response:
+        return web.Response(body=BODY, content_type="application/json")
+
+    async def main() -> None:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", answer)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = runner.addresses[0][1]
+        Path(port_file).write_text(str(port))
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+Runner = Callable[[int], Awaitable[None]]
+
+
+async def raw_client(endpoint: str) -> tuple[Runner, Callable[[], Awaitable[None]]]:
+    session = aiohttp.ClientSession()
+    url = f"{endpoint}/face/v1.2/largepersongroups/bench"
+    headers = {"Ocp-Apim-Subscription-Key": KEY}
+
+    async def run(n: int) -> None:
+        for _ in range(n):
+            async with session.get(url, headers=headers) as reply:
+                reply.raise_for_status()
+                await reply.json()
+
+    return run, session.close
+
+
+async def facekit_client(endpoint: str) -> tuple[Runner, Callable[[], Awaitable[None]]]:
+    face = FaceClient(
+        endpoint, KeyCredential(KEY), api_version="v1.2", rate_limiter=RateLimiter(1e9)
+    )
+
+    async def run(n: int) -> None:
+        for _ in range(n):
+            await face.large_person_groups.get("bench")
+
+    return run, face.aclose
+
+
+async def azure_client(endpoint: str) -> tuple[Runner, Callable[[], Awaitable[None]]] | None:
+    try:
+        from azure.ai.vision.face.aio import FaceAdministrationClient  # type: ignore[import-not-found]
+        from azure.core.credentials import AzureKeyCredential  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    client: Any = FaceAdministrationClient(endpoint, AzureKeyCredential(KEY))
+
+    async def run(n: int) -> None:
+        for _ in range(n):
+            await client.large_person_group.get("bench")
+
+    return run, client.close
+
+
+async def measure(endpoint: str, requests: int, rounds: int) -> dict[str, float]:
+    clients: dict[str, tuple[Runner, Callable[[], Awaitable[None]]]] = {
+        "raw": await raw_client(endpoint),
+        "facekit": await facekit_client(endpoint),
+    }
+    azure = await azure_client(endpoint)
+    if azure is not None:
+        clients["azure"] = azure
+    samples: dict[str, list[float]] = {name: [] for name in clients}
+    try:
+        for run, _close in clients.values():
+            await run(200)  # warm up: connections, caches, lazy imports
+        for round_number in range(rounds):
+            order = list(clients)
+            if round_number % 2:
+                order.reverse()
+            for name in order:
+                run, _close = clients[name]
+                started = time.process_time()
+                await run(requests)
+                samples[name].append((time.process_time() - started) / requests * 1e6)
+    finally:
+        for _run, close in clients.values():
+            await close()
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--serve", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve)
+        return 0
+    port_file = Path(f"/tmp/facekit-overhead-{os.getpid()}.port")
+    server = subprocess.Popen([sys.executable, __file__, "--serve", str(port_file)])
+    try:
+        deadline = time.monotonic() + 30
+        while not port_file.exists() or not port_file.read_text():
+            if time.monotonic() > deadline or server.poll() is not None:
+                print("the server did not start")
+                return 1
+            time.sleep(0.05)
+        endpoint = f"http://127.0.0.1:{port_file.read_text()}"
+        figures = asyncio.run(measure(endpoint, args.requests, args.rounds))
+    finally:
+        server.kill()
+        server.wait()
+        port_file.unlink(missing_ok=True)
+    raw = figures["raw"]
+    print(f"{args.rounds} rounds x {args.requests} sequential GETs on loopback per client")
+    for name, value in figures.items():
+        print(f"  {name:8} {value:7.1f} us CPU per request ({value / raw:.2f}x raw aiohttp)")
+    azure = figures.get("azure")
+    azure_text = f"azure_us={azure:.1f}" if azure is not None else "azure_us=n/a"
+    azure_ratio = f"azure/raw={azure / raw:.2f}" if azure is not None else "azure/raw=n/a"
+    print(
+        f"raw_us={raw:.1f} facekit_us={figures['facekit']:.1f} {azure_text} "
+        f"facekit/raw={figures['facekit'] / raw:.2f} {azure_ratio}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
