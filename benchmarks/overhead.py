@@ -63,7 +63,7 @@ def serve(port_file: str) -> None:
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
         port = runner.addresses[0][1]
-        Path(port_file).write_text(str(port))
+        Path(port_file).write_text(str(port))  # noqa: ASYNC240 - once, before serving
         await asyncio.Event().wait()
 
     asyncio.run(main())
@@ -100,8 +100,8 @@ async def facekit_client(endpoint: str) -> tuple[Runner, Callable[[], Awaitable[
 
 async def azure_client(endpoint: str) -> tuple[Runner, Callable[[], Awaitable[None]]] | None:
     try:
-        from azure.ai.vision.face.aio import FaceAdministrationClient  # type: ignore[import-not-found]
-        from azure.core.credentials import AzureKeyCredential  # type: ignore[import-not-found]
+        from azure.ai.vision.face.aio import FaceAdministrationClient
+        from azure.core.credentials import AzureKeyCredential
     except ImportError:
         return None
     client: Any = FaceAdministrationClient(endpoint, AzureKeyCredential(KEY))
