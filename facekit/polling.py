@@ -675,7 +675,7 @@ def accepted_operation(response: RawResponse, purpose: str) -> tuple[str | None,
     The first is the Operation-Location (any case), or None when the reply is not a 202
     (the change was applied at once). A 202 without one is followed at its `Location`
     for an operation that makes no resource (older v1.1-preview.1 replies); otherwise it
-    is a FaceResponseError.
+    is a FaceResponseError (without the reply's status: the caller's error adds it).
     """
     operation = _header(response, "Operation-Location")
     resource = _header(response, "Location")
@@ -685,11 +685,8 @@ def accepted_operation(response: RawResponse, purpose: str) -> tuple[str | None,
         return None, resource
     if resource is not None and purpose in _NO_RESOURCE:
         return resource, None
-    raise FaceResponseError(
-        "the service accepted the operation (HTTP 202) but sent no Operation-Location to follow it",
-        status=response.status,
-        request_id=response.request_id,
-    )
+    # No status here: the caller's error says what was accepted, with the status.
+    raise FaceResponseError("its 202 names no Operation-Location to follow")
 
 
 def _header(response: RawResponse, name: str) -> str | None:

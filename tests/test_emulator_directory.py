@@ -554,3 +554,24 @@ def test_the_v1_0_preview_flow_works_over_plain_rest_against_the_emulator_comman
         for stream in (process.stdout, process.stderr):
             if stream is not None:
                 stream.close()
+
+
+async def test_operations_take_effect_in_the_order_they_end_not_the_order_they_were_sent(
+    api: Api, clock: Clock
+) -> None:
+    ann, _ = await api.person("ann")
+    await api.ok("PUT", "/dynamicpersongroups/team", json_body={"name": "T"})
+    clock.advance(1.0)
+    # Two additions queue on the group (ending at +1 s and +2 s); the deletion, sent after
+    # them, runs on the person and ends at +1 s: before the second addition.
+    await api.ok("PATCH", "/dynamicpersongroups/team", 202, json_body={"addPersonIds": [ann]})
+    _, _, headers = await api.send(
+        "PATCH", "/dynamicpersongroups/team", json_body={"addPersonIds": [ann]}
+    )
+    late = await api.operation_of(headers)
+    await api.ok("DELETE", f"/persons/{ann}", 202)
+    clock.advance(5.0)
+    failed = await api.status(late)
+    assert failed["status"] == "failed"
+    assert ann in failed["message"]
+    assert await api.members("team") == []

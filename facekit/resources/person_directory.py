@@ -236,7 +236,7 @@ class PersonDirectory(Resource):
         polling: PollingPolicy | None,
         what: str,
     ) -> DirectoryOperationPoller[None]:
-        location, resource = accepted_operation(response, purpose)
+        location, resource = _locations(response, purpose, what)
         try:
             return DirectoryOperationPoller(
                 self._session,
@@ -270,11 +270,11 @@ class PersonDirectory(Resource):
             "POST", ["persons"], json=body, idempotent=False, options=options
         )
         accepted = self._session.parse(response, CreatedDirectoryPerson)
-        location, resource = accepted_operation(response, "create_person")
         what = f"person {accepted.person_id}"
+        location, resource = _locations(response, "create_person", what)
         if location is None:
             raise _accepted_but(
-                FaceResponseError("it answered without an Operation-Location"), what, response
+                FaceResponseError("it answered with no Operation-Location"), what, response
             )
         try:
             return PersonCreationPoller(
@@ -388,11 +388,11 @@ class PersonDirectory(Resource):
             options=options,
         )
         accepted = self._session.parse(response, AddedDirectoryFace)
-        location, resource = accepted_operation(response, "add_face")
         what = f"face {accepted.persisted_face_id}"
+        location, resource = _locations(response, "add_face", what)
         if location is None:
             raise _accepted_but(
-                FaceResponseError("it answered without an Operation-Location"), what, response
+                FaceResponseError("it answered with no Operation-Location"), what, response
             )
         try:
             return FaceAdditionPoller(
@@ -736,10 +736,18 @@ def _id_pager(fetch: _IdPage, start: str | None, top: int | None) -> AsyncPager[
     return AsyncPager(fetch, str, start=start, top=top)
 
 
+def _locations(response: RawResponse, purpose: str, what: str) -> tuple[str | None, str | None]:
+    """Where to follow an accepted write, and its Location; the error names what was accepted."""
+    try:
+        return accepted_operation(response, purpose)
+    except FaceResponseError as error:
+        raise _accepted_but(error, what, response) from None
+
+
 def _accepted_but(error: FaceResponseError, what: str, response: RawResponse) -> FaceResponseError:
     """The error of a write the service accepted but facekit cannot follow."""
     return FaceResponseError(
-        f"the service accepted {what}, but facekit cannot follow the operation: {error}",
+        f"the service accepted {what}, but facekit cannot follow it: {error}",
         status=response.status,
         request_id=response.request_id,
     )
