@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import itertools
 import json
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -35,7 +37,7 @@ from facekit.models import OperationResult
 from facekit.polling import decode_token
 
 from .conftest import ENDPOINT, FAST_RETRY, KEY, quick_client_options
-from .fake_transport import FakeTransport
+from .fake_transport import Canned, FakeTransport, Sent
 
 QUICK = PollingPolicy(initial=0.02, growth=1.5, maximum=0.1, jitter=0.0)
 MODEL = "recognition_04"
@@ -588,3 +590,38 @@ def test_the_directory_versions_come_from_the_route_table() -> None:
     assert DIRECTORY_VERSIONS == ("v1.0-preview", "v1.1-preview.1", "v1.2-preview.1")
     assert DIRECTORY_RECOGNITION_VERSIONS[3:] == ("v1.2", "v1.3-preview.1")
     assert DIRECTORY_RECOGNITION_VERSIONS[:3] == DIRECTORY_VERSIONS
+
+
+async def test_the_poll_interval_grows_and_follows_retry_after_within_the_policy(
+    preview: FaceClient, fake: FakeTransport
+) -> None:
+    location = f"{BASE}/operations/1"
+    fake.delete(f"{BASE}/persons/{PERSON}", status=202, headers={"operation-Location": location})
+    times: list[float] = []
+    replies = iter(
+        [
+            ("running", {}),
+            ("running", {}),
+            ("running", {"Retry-After": "0"}),
+            ("running", {"Retry-After": "30"}),
+            ("succeeded", {}),
+        ]
+    )
+
+    def answer(request: Sent) -> Canned:
+        times.append(time.monotonic())
+        status, headers = next(replies)
+        return Canned(
+            payload={"status": status, "createdTime": "2024-03-05T11:08:20Z"}, headers=headers
+        )
+
+    fake.add(location, "GET", callback=answer, repeat=True)
+    policy = PollingPolicy(initial=0.05, growth=2.0, maximum=0.3, jitter=0.0)
+    deleting = await preview.person_directory.begin_delete_person(PERSON, polling=policy)
+    await deleting
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+    # 0.05 then 0.1 (growing); Retry-After: 0 is floored at 0.05; Retry-After: 30 capped at 0.3.
+    expected = [0.05, 0.1, 0.05, 0.3]
+    assert len(gaps) == len(expected)
+    for gap, wanted in zip(gaps, expected, strict=True):
+        assert wanted - 0.005 <= gap <= wanted + 0.1, (gaps, expected)
