@@ -392,14 +392,7 @@ class OperationPoller(Poller[OperationStatus, str]):
         return self._session.parse(response, OperationStatus), response
 
     def _outcome(self, status: OperationStatus) -> str:
-        word = status_word(status)
-        if word == "failed":
-            raise OperationFailedError(status.message or "no reason given", status=status)
-        if word in _CANCELLED:
-            raise OperationFailedError(
-                f"the service ended it {word!r}: {status.message or 'no reason given'}",
-                status=status,
-            )
+        _raise_unless_succeeded(status)
         if self.purpose == "take":
             snapshot_id = status.snapshot_id
             if snapshot_id is None:
@@ -542,7 +535,8 @@ class DirectoryOperationPoller(Poller[OperationStatus, R]):
     recognition, a group's persons changed). `location` is where the operation is
     followed (None when the service applied the change at once, answering 200: the
     poller is done from the start); `resource_location` is the `Location` header of v1.1
-    and later (where the created person or face is). Statuses are OperationResults.
+    and later (where the created person or face is); `accepted` the 202's body. Statuses
+    are OperationResults.
     """
 
     def __init__(
@@ -553,6 +547,7 @@ class DirectoryOperationPoller(Poller[OperationStatus, R]):
         purpose: str,
         value: R,
         resource_location: str | None = None,
+        accepted: object = None,
         done_at: datetime | None = None,
         policy: PollingPolicy | None = None,
     ) -> None:
@@ -564,6 +559,8 @@ class DirectoryOperationPoller(Poller[OperationStatus, R]):
         self.location = location
         self.resource_location = resource_location
         self.purpose = purpose
+        #: The body of the service's 202 (a creation's or an addition's), if it had one.
+        self.accepted = accepted
         self._value = value
         if location is None:
             # Applied at once (HTTP 200): nothing to follow.
@@ -591,14 +588,7 @@ class DirectoryOperationPoller(Poller[OperationStatus, R]):
         return self._session.parse(response, OperationResult), response
 
     def _outcome(self, status: OperationStatus) -> R:
-        word = status_word(status)
-        if word == "failed":
-            raise OperationFailedError(status.message or "no reason given", status=status)
-        if word in _CANCELLED:
-            raise OperationFailedError(
-                f"the service ended it {word!r}: {status.message or 'no reason given'}",
-                status=status,
-            )
+        _raise_unless_succeeded(status)
         return self._value
 
     def _token_fields(self) -> dict[str, Any]:
@@ -614,25 +604,8 @@ class DirectoryOperationPoller(Poller[OperationStatus, R]):
 class PersonCreationPoller(DirectoryOperationPoller[str]):
     """A directory person's creation: `person_id` at once; awaiting it, once usable."""
 
-    def __init__(
-        self,
-        session: FaceSession,
-        location: str,
-        *,
-        accepted: CreatedDirectoryPerson,
-        resource_location: str | None = None,
-        policy: PollingPolicy | None = None,
-    ) -> None:
-        super().__init__(
-            session,
-            location,
-            purpose="create_person",
-            value=accepted.person_id,
-            resource_location=resource_location,
-            policy=policy,
-        )
-        #: The service's answer when it accepted the creation.
-        self.accepted = accepted
+    #: The service's answer when it accepted the creation.
+    accepted: CreatedDirectoryPerson
 
     @property
     def person_id(self) -> str:
@@ -643,30 +616,25 @@ class PersonCreationPoller(DirectoryOperationPoller[str]):
 class FaceAdditionPoller(DirectoryOperationPoller[str]):
     """A face added to a directory person: `persisted_face_id` at once, awaited once used."""
 
-    def __init__(
-        self,
-        session: FaceSession,
-        location: str,
-        *,
-        accepted: AddedDirectoryFace,
-        resource_location: str | None = None,
-        policy: PollingPolicy | None = None,
-    ) -> None:
-        super().__init__(
-            session,
-            location,
-            purpose="add_face",
-            value=accepted.persisted_face_id,
-            resource_location=resource_location,
-            policy=policy,
-        )
-        #: The service's answer when it accepted the face.
-        self.accepted = accepted
+    #: The service's answer when it accepted the face.
+    accepted: AddedDirectoryFace
 
     @property
     def persisted_face_id(self) -> str:
         """The new face's id (known as soon as the face is accepted)."""
         return self.accepted.persisted_face_id
+
+
+def _raise_unless_succeeded(status: OperationStatus) -> None:
+    """OperationFailedError, with the service's message, for a failed or cancelled operation."""
+    word = status_word(status)
+    if word == "failed":
+        raise OperationFailedError(status.message or "no reason given", status=status)
+    if word in _CANCELLED:
+        raise OperationFailedError(
+            f"the service ended it {word!r}: {status.message or 'no reason given'}",
+            status=status,
+        )
 
 
 def accepted_operation(response: RawResponse, purpose: str) -> tuple[str | None, str | None]:
@@ -713,6 +681,8 @@ def _resume_directory(
                 return PersonCreationPoller(
                     session,
                     location,
+                    purpose=purpose,
+                    value=value,
                     accepted=CreatedDirectoryPerson(person_id=value),
                     resource_location=resource,
                     policy=policy,
@@ -720,6 +690,8 @@ def _resume_directory(
             return FaceAdditionPoller(
                 session,
                 location,
+                purpose=purpose,
+                value=value,
                 accepted=AddedDirectoryFace(persisted_face_id=value),
                 resource_location=resource,
                 policy=policy,

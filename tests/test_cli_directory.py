@@ -10,24 +10,12 @@ import pytest
 from facekit.cli import EXIT_OK, EXIT_USAGE, main
 from facekit.emulator import FaceEmulator, group_photo, synthetic_face
 
+from .test_cli import configured, family
+
+__all__ = ["configured"]  # the fixture, shared with tests/test_cli.py
+
 PREVIEW = ["--api-path", "/face/v1.2-preview.1"]
 FAST = pytest.mark.face_emulator(directory_operation_seconds=0.02, training_queue_seconds=0.005)
-
-
-def family(root: Path, people: tuple[str, ...] = ("ann", "bob", "cid"), each: int = 2) -> Path:
-    for name in people:
-        (root / name).mkdir(parents=True)
-        for variant in range(each):
-            (root / name / f"{variant}.png").write_bytes(synthetic_face(name, variant))
-    return root
-
-
-@pytest.fixture
-def configured(face_emulator: FaceEmulator, monkeypatch: pytest.MonkeyPatch) -> FaceEmulator:
-    """FACE_ENDPOINT / FACE_KEY point at a running emulator."""
-    monkeypatch.setenv("FACE_ENDPOINT", face_emulator.endpoint)
-    monkeypatch.setenv("FACE_KEY", face_emulator.key)
-    return face_emulator
 
 
 @FAST

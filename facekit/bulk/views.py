@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Protocol
 
 from ..errors import FaceError, NotFoundError
@@ -116,6 +116,29 @@ class FaceOwner(Protocol):
         ...
 
 
+async def _tags_of(
+    face_ids: Iterable[str],
+    known: dict[str, str],
+    user_data: Callable[[str], Awaitable[str | None]],
+) -> TagMap:
+    """The facekit tags of these faces, reading (and remembering in `known`) the unknown.
+
+    A face deleted since it was listed is left out.
+    """
+    tags: TagMap = {}
+    for face_id in face_ids:
+        tag = known.get(face_id)
+        if tag is None:
+            try:
+                tag = await user_data(face_id) or ""
+            except NotFoundError:
+                continue
+            known[face_id] = tag
+        if tag.startswith(TAG_PREFIX):
+            tags.setdefault(tag, []).append(face_id)
+    return tags
+
+
 class PersonStore(Protocol):
     """Where persons live: a (large) person group, or the PersonDirectory."""
 
@@ -217,19 +240,12 @@ class PersonFaces:
         if face_ids is None:
             person = await self._persons.get(self._group_id, self.person_id)
             face_ids = person.persisted_face_ids
-        tags: TagMap = {}
-        for face_id in face_ids:
-            tag = self._known.get(face_id)
-            if tag is None:
-                try:
-                    stored = await self._persons.get_face(self._group_id, self.person_id, face_id)
-                except NotFoundError:
-                    continue  # deleted since the person was read
-                tag = stored.user_data or ""
-                self._known[face_id] = tag
-            if tag.startswith(TAG_PREFIX):
-                tags.setdefault(tag, []).append(face_id)
-        return tags
+
+        async def user_data(face_id: str) -> str | None:
+            stored = await self._persons.get_face(self._group_id, self.person_id, face_id)
+            return stored.user_data
+
+        return await _tags_of(face_ids, self._known, user_data)
 
     async def delete(self, face_id: str) -> None:
         """Remove one face (an extra copy); a face already gone is not an error."""
@@ -370,24 +386,16 @@ class DirectoryFaces:
 
     async def lookup(self) -> TagMap:
         """The facekit tags the person's faces of this model carry now, with their ids."""
-        listed = await self._directory.list_faces(
-            self.person_id, recognition_model=self.recognition_model
-        )
-        tags: TagMap = {}
-        for face_id in listed.persisted_face_ids:
-            tag = self._known.get(face_id)
-            if tag is None:
-                try:
-                    stored = await self._directory.get_face(
-                        self.person_id, face_id, recognition_model=self.recognition_model
-                    )
-                except NotFoundError:
-                    continue  # deleted since the listing
-                tag = stored.user_data or ""
-                self._known[face_id] = tag
-            if tag.startswith(TAG_PREFIX):
-                tags.setdefault(tag, []).append(face_id)
-        return tags
+        model = self.recognition_model
+        listed = await self._directory.list_faces(self.person_id, recognition_model=model)
+
+        async def user_data(face_id: str) -> str | None:
+            stored = await self._directory.get_face(
+                self.person_id, face_id, recognition_model=model
+            )
+            return stored.user_data
+
+        return await _tags_of(listed.persisted_face_ids, self._known, user_data)
 
     async def delete(self, face_id: str) -> None:
         """Remove one face (an extra copy); a face already gone is not an error."""

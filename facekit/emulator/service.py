@@ -810,7 +810,7 @@ class FaceService:
             call,
             operation,
             f"/persons/{person.person_id}",
-            wire.created_directory_person(person),
+            wire.created_person(person),
         )
 
     async def list_directory_persons(self, call: Call) -> web.Response:
@@ -855,7 +855,7 @@ class FaceService:
             f"/persons/{call.path('pid')}/recognitionModels/{call.path('model')}"
             f"/persistedfaces/{face.persisted_face_id}"
         )
-        return self._accepted(call, operation, location, wire.added_directory_face(face))
+        return self._accepted(call, operation, location, wire.added_face(face))
 
     async def list_directory_faces(self, call: Call) -> web.Response:
         """PersonDirectory_GetPersonFaces."""
@@ -865,7 +865,7 @@ class FaceService:
     async def get_directory_face(self, call: Call) -> web.Response:
         """PersonDirectory_GetPersonFace."""
         face = self.account.directory.face(call.path("pid"), call.path("model"), call.path("fid"))
-        return reply(wire.directory_face(face))
+        return reply(wire.persisted_face(face))
 
     async def update_directory_face(self, call: Call) -> web.Response:
         """PersonDirectory_UpdatePersonFace (in effect at once)."""

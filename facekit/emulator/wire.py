@@ -29,13 +29,10 @@ from .state import (
 )
 
 __all__ = [
-    "added_directory_face",
     "added_face",
     "container",
-    "created_directory_person",
     "created_person",
     "detections",
-    "directory_face",
     "directory_faces",
     "directory_operation_headers",
     "directory_person",
@@ -125,21 +122,21 @@ def person(item: Person) -> dict[str, Any]:
     return body
 
 
-def created_person(item: Person) -> dict[str, Any]:
-    """The reply to a person's creation."""
+def created_person(item: Person | DirectoryPerson) -> dict[str, Any]:
+    """The reply to a person's creation (a directory person's 202 too)."""
     return {"personId": item.person_id}
 
 
-def persisted_face(item: StoredFace) -> dict[str, Any]:
-    """A persisted face as Get/List write it."""
+def persisted_face(item: StoredFace | DirectoryFace) -> dict[str, Any]:
+    """A persisted face (of a group, a list or a directory person) as Get/List write it."""
     body: dict[str, Any] = {"persistedFaceId": item.persisted_face_id}
     if item.user_data is not None:
         body["userData"] = item.user_data
     return body
 
 
-def added_face(item: StoredFace) -> dict[str, Any]:
-    """The reply to an added face."""
+def added_face(item: StoredFace | DirectoryFace) -> dict[str, Any]:
+    """The reply to an added face (a directory face's 202 too)."""
     return {"persistedFaceId": item.persisted_face_id}
 
 
@@ -308,27 +305,9 @@ def directory_person(item: DirectoryPerson) -> dict[str, Any]:
     return body
 
 
-def created_directory_person(item: DirectoryPerson) -> dict[str, Any]:
-    """The body of a directory person's 202."""
-    return {"personId": item.person_id}
-
-
-def added_directory_face(item: DirectoryFace) -> dict[str, Any]:
-    """The body of an added directory face's 202."""
-    return {"persistedFaceId": item.persisted_face_id}
-
-
 def directory_faces(person_id: str, face_ids: Sequence[str]) -> dict[str, Any]:
     """A person's faces of one recognition model."""
     return {"personId": person_id, "persistedFaceIds": list(face_ids)}
-
-
-def directory_face(item: DirectoryFace) -> dict[str, Any]:
-    """One face of a directory person."""
-    body: dict[str, Any] = {"persistedFaceId": item.persisted_face_id}
-    if item.user_data is not None:
-        body["userData"] = item.user_data
-    return body
 
 
 def dynamic_group(item: DynamicGroup) -> dict[str, Any]:

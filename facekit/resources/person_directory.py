@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, Final, Unpack
+from typing import Any, Final, TypeVar, Unpack
 
 from .. import _validation as check
 from .._versions import VERSIONS, operation_ids
@@ -139,6 +139,8 @@ MAX_IDENTIFY_PERSONS = 30
 ALL_PERSONS = "*"
 
 _IdPage = Callable[[str | None, int | None], Awaitable[list[str]]]
+_Poller = TypeVar("_Poller", bound=DirectoryOperationPoller[Any])
+_Item = TypeVar("_Item")
 
 
 def require_directory_recognition(version: str, target: str) -> None:
@@ -235,20 +237,36 @@ class PersonDirectory(Resource):
         purpose: str,
         polling: PollingPolicy | None,
         what: str,
-    ) -> DirectoryOperationPoller[None]:
-        location, resource = _locations(response, purpose, what)
+        make: Callable[..., _Poller],
+        **accepted: Any,
+    ) -> _Poller:
+        """The poller (`make`, given `accepted`) of a write the service accepted.
+
+        If it cannot be followed, the error names what was accepted.
+        """
         try:
-            return DirectoryOperationPoller(
+            location, resource = accepted_operation(response, purpose)
+            if location is None and purpose in ("create_person", "add_face"):
+                raise FaceResponseError("it answered with no Operation-Location")
+            return make(
                 self._session,
                 location,
                 purpose=purpose,
-                value=None,
                 resource_location=resource,
                 done_at=server_time(response),
                 policy=polling,
+                **accepted,
             )
         except FaceResponseError as error:
             raise _accepted_but(error, what, response) from None
+
+    def _done(
+        self, response: RawResponse, purpose: str, polling: PollingPolicy | None, what: str
+    ) -> DirectoryOperationPoller[None]:
+        """The poller of a write whose operation has no result (a deletion, a change)."""
+        return self._follow(
+            response, purpose, polling, what, DirectoryOperationPoller[None], value=None
+        )
 
     # -- persons -------------------------------------------------------------------------
 
@@ -270,22 +288,15 @@ class PersonDirectory(Resource):
             "POST", ["persons"], json=body, idempotent=False, options=options
         )
         accepted = self._session.parse(response, CreatedDirectoryPerson)
-        what = f"person {accepted.person_id}"
-        location, resource = _locations(response, "create_person", what)
-        if location is None:
-            raise _accepted_but(
-                FaceResponseError("it answered with no Operation-Location"), what, response
-            )
-        try:
-            return PersonCreationPoller(
-                self._session,
-                location,
-                accepted=accepted,
-                resource_location=resource,
-                policy=polling,
-            )
-        except FaceResponseError as error:
-            raise _accepted_but(error, what, response) from None
+        return self._follow(
+            response,
+            "create_person",
+            polling,
+            f"person {accepted.person_id}",
+            PersonCreationPoller,
+            value=accepted.person_id,
+            accepted=accepted,
+        )
 
     async def get_person(self, person_id: str, **options: Unpack[CallOptions]) -> DirectoryPerson:
         """The person: its name and user data."""
@@ -305,22 +316,7 @@ class PersonDirectory(Resource):
         **options: Unpack[CallOptions],
     ) -> AsyncPager[DirectoryPerson]:
         """Every person of the directory, by person id; iterate with `async for`."""
-        start = check.start_cursor(start)
-        check.int_range("top", top, 1, 1000)
-
-        async def fetch(
-            page_start: str | None, page_top: int | None
-        ) -> builtins.list[DirectoryPerson]:
-            return await self._session.call(
-                "GET",
-                ["persons"],
-                params={"start": page_start, "top": page_top},
-                idempotent=True,
-                result=builtins.list[DirectoryPerson],
-                options=options,
-            )
-
-        return AsyncPager(fetch, lambda person: person.person_id, start=start, top=top)
+        return self._pager(["persons"], DirectoryPerson, lambda p: p.person_id, start, top, options)
 
     async def update_person(
         self,
@@ -348,7 +344,7 @@ class PersonDirectory(Resource):
         response = await self._write(
             "DELETE", self._person_path(person_id), idempotent=False, options=options
         )
-        return self._follow(response, "delete_person", polling, f"the deletion of {person_id}")
+        return self._done(response, "delete_person", polling, f"the deletion of {person_id}")
 
     # -- faces ---------------------------------------------------------------------------
 
@@ -388,22 +384,15 @@ class PersonDirectory(Resource):
             options=options,
         )
         accepted = self._session.parse(response, AddedDirectoryFace)
-        what = f"face {accepted.persisted_face_id}"
-        location, resource = _locations(response, "add_face", what)
-        if location is None:
-            raise _accepted_but(
-                FaceResponseError("it answered with no Operation-Location"), what, response
-            )
-        try:
-            return FaceAdditionPoller(
-                self._session,
-                location,
-                accepted=accepted,
-                resource_location=resource,
-                policy=polling,
-            )
-        except FaceResponseError as error:
-            raise _accepted_but(error, what, response) from None
+        return self._follow(
+            response,
+            "add_face",
+            polling,
+            f"face {accepted.persisted_face_id}",
+            FaceAdditionPoller,
+            value=accepted.persisted_face_id,
+            accepted=accepted,
+        )
 
     async def list_faces(
         self, person_id: str, *, recognition_model: str, **options: Unpack[CallOptions]
@@ -466,7 +455,7 @@ class PersonDirectory(Resource):
         checked_policy(polling)
         path = self._face_path(person_id, persisted_face_id, recognition_model)
         response = await self._write("DELETE", path, idempotent=False, options=options)
-        return self._follow(
+        return self._done(
             response, "delete_face", polling, f"the deletion of face {persisted_face_id}"
         )
 
@@ -550,22 +539,40 @@ class PersonDirectory(Resource):
         **options: Unpack[CallOptions],
     ) -> AsyncPager[DynamicPersonGroup]:
         """Every dynamic person group, by id; iterate with `async for`."""
+        return self._pager(
+            ["dynamicpersongroups"],
+            DynamicPersonGroup,
+            lambda g: g.dynamic_person_group_id,
+            start,
+            top,
+            options,
+        )
+
+    def _pager(
+        self,
+        path: builtins.list[str],
+        model: type[_Item],
+        key: Callable[[_Item], str],
+        start: str | None,
+        top: int | None,
+        options: CallOptions,
+    ) -> AsyncPager[_Item]:
+        """A pager of a listing whose pages are JSON arrays of `model`."""
         start = check.start_cursor(start)
         check.int_range("top", top, 1, 1000)
 
-        async def fetch(
-            page_start: str | None, page_top: int | None
-        ) -> builtins.list[DynamicPersonGroup]:
-            return await self._session.call(
+        async def fetch(page_start: str | None, page_top: int | None) -> builtins.list[_Item]:
+            page: builtins.list[_Item] = await self._session.call(
                 "GET",
-                ["dynamicpersongroups"],
+                path,
                 params={"start": page_start, "top": page_top},
                 idempotent=True,
-                result=builtins.list[DynamicPersonGroup],
+                result=builtins.list[model],  # type: ignore[valid-type]
                 options=options,
             )
+            return page
 
-        return AsyncPager(fetch, lambda group: group.dynamic_person_group_id, start=start, top=top)
+        return AsyncPager(fetch, key, start=start, top=top)
 
     async def update_dynamic_person_group(
         self,
@@ -632,7 +639,7 @@ class PersonDirectory(Resource):
         checked_policy(polling)
         path = self._group_path(dynamic_person_group_id)
         response = await self._write("DELETE", path, idempotent=False, options=options)
-        return self._follow(
+        return self._done(
             response,
             "dynamic_person_group",
             polling,
@@ -654,7 +661,7 @@ class PersonDirectory(Resource):
         response = await self._write(
             method, path, json=body, idempotent=idempotent, options=options
         )
-        return self._follow(response, "dynamic_person_group", polling, f"the change of {group_id}")
+        return self._done(response, "dynamic_person_group", polling, f"the change of {group_id}")
 
     def list_dynamic_person_group_persons(
         self,
@@ -734,14 +741,6 @@ def _id_pager(fetch: _IdPage, start: str | None, top: int | None) -> AsyncPager[
     start = check.start_cursor(start)
     check.int_range("top", top, 1, 1000)
     return AsyncPager(fetch, str, start=start, top=top)
-
-
-def _locations(response: RawResponse, purpose: str, what: str) -> tuple[str | None, str | None]:
-    """Where to follow an accepted write, and its Location; the error names what was accepted."""
-    try:
-        return accepted_operation(response, purpose)
-    except FaceResponseError as error:
-        raise _accepted_but(error, what, response) from None
 
 
 def _accepted_but(error: FaceResponseError, what: str, response: RawResponse) -> FaceResponseError:
