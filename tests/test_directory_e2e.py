@@ -625,3 +625,24 @@ async def test_the_poll_interval_grows_and_follows_retry_after_within_the_policy
     assert len(gaps) == len(expected)
     for gap, wanted in zip(gaps, expected, strict=True):
         assert wanted - 0.005 <= gap <= wanted + 0.1, (gaps, expected)
+
+
+async def test_the_targets_an_error_names_are_those_of_the_clients_version(
+    fake: FakeTransport,
+) -> None:
+    for version, parameter in [
+        ("v1.0", "person_group_id/large_person_group_id"),
+        ("v1.2", "person_group_id/large_person_group_id/dynamic_person_group_id/person_ids"),
+    ]:
+        async with FaceClient(
+            ENDPOINT, KeyCredential(KEY), api_version=version, transport=fake
+        ) as face:
+            with pytest.raises(FaceValidationError) as caught:
+                await face.identify([PERSON])
+            assert caught.value.parameter == parameter
+            with pytest.raises(FaceValidationError) as caught:
+                await face.verify_face_to_person(PERSON, PERSON)
+            assert caught.value.parameter.endswith(
+                "person_directory" if version == "v1.2" else "large_person_group_id"
+            )
+    assert fake.requests == []

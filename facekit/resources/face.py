@@ -17,7 +17,7 @@ from ..models.requests import (
     VerifyFaceToPersonBody,
 )
 from ..session import CallOptions
-from .person_directory import identify_person_ids, require_directory_recognition
+from .person_directory import check_targets, identify_person_ids
 
 if TYPE_CHECKING:
     from ..session import FaceSession
@@ -160,14 +160,13 @@ class FaceOperations:
         person group (`dynamic_person_group_id`) or 1..30 directory persons (`person_ids`;
         `["*"]` is every person). The directory needs no training.
         """
-        target = check.exactly_one(
+        check_targets(
+            self._session.config.api_version,
             person_group_id=person_group_id,
             large_person_group_id=large_person_group_id,
             dynamic_person_group_id=dynamic_person_group_id,
             person_ids=person_ids,
         )
-        if target in ("dynamic_person_group_id", "person_ids"):
-            require_directory_recognition(self._session.config.api_version, target)
         body = IdentifyBody(
             face_ids=check.uuid_list("face_ids", face_ids, min_items=1, max_items=10),
             person_group_id=check.optional_container_id("person_group_id", person_group_id),
@@ -219,13 +218,12 @@ class FaceOperations:
         With `person_directory=True` instead, the person is one of the PersonDirectory.
         """
         directory = check.flag("person_directory", person_directory)
-        check.exactly_one(
+        check_targets(
+            self._session.config.api_version,
             person_group_id=person_group_id,
             large_person_group_id=large_person_group_id,
             person_directory=True if directory else None,
         )
-        if directory:
-            require_directory_recognition(self._session.config.api_version, "person_directory")
         body = VerifyFaceToPersonBody(
             face_id=check.uuid_id("face_id", face_id),
             person_id=check.uuid_id("person_id", person_id),

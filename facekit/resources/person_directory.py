@@ -52,7 +52,8 @@ __all__ = [
     "DIRECTORY_RECOGNITION_VERSIONS",
     "DIRECTORY_VERSIONS",
     "PersonDirectory",
-    "require_directory_recognition",
+    "check_targets",
+    "identify_person_ids",
 ]
 
 #: Every operation of this resource in the REST API (the operationIds of v1.0-preview, and
@@ -143,14 +144,29 @@ _Poller = TypeVar("_Poller", bound=DirectoryOperationPoller[Any])
 _Item = TypeVar("_Item")
 
 
-def require_directory_recognition(version: str, target: str) -> None:
-    """Refuse, before sending, identify/verify against the directory in a version without it."""
-    if version not in DIRECTORY_RECOGNITION_VERSIONS:
+def check_targets(
+    version: str,
+    *,
+    person_group_id: object,
+    large_person_group_id: object,
+    **directory: object,
+) -> None:
+    """Exactly one target of identify or verify: a group, or (`directory`) the directory's.
+
+    A directory target in a version without the directory is refused first; there, the
+    error about the count of targets names the group targets only.
+    """
+    given = [name for name, value in directory.items() if value is not None]
+    if given and version not in DIRECTORY_RECOGNITION_VERSIONS:
         raise FaceValidationError(
-            target,
+            given[0],
             f"the PersonDirectory is not in Face API {version}; identify and verify reach it "
             f"in {', '.join(DIRECTORY_RECOGNITION_VERSIONS)}",
         )
+    targets = {"person_group_id": person_group_id, "large_person_group_id": large_person_group_id}
+    if version in DIRECTORY_RECOGNITION_VERSIONS:
+        targets.update(directory)
+    check.exactly_one(**targets)
 
 
 def identify_person_ids(value: object) -> list[str]:
