@@ -495,3 +495,23 @@ async def test_a_foreign_operation_location_as_in_the_examples_is_refused(
             await client.person_directory.begin_create_person(name="ann")
     assert "85c0c630-c9c9-40f8-8a4e-f9ae4f926ea5" in str(caught.value)  # what was accepted
     assert all(sent.url.host != "contoso.com" for sent in fake.requests)
+
+
+async def test_v1_0_preview_errors_in_the_bare_shape_its_spec_declares_are_read(
+    fake: FakeTransport,
+) -> None:
+    # v1.0-preview's PersonDirectory operations declare {"code", "message"} without the
+    # {"error": ...} envelope of every other operation.
+    person = "25985303-c537-4467-b41d-bdb45cd95ca1"
+    fake.get(
+        re.compile(r".*/persons/.*"),
+        status=404,
+        payload={"code": "PersonNotFound", "message": f"Person {person} is not found."},
+    )
+    async with await client_of("v1.0-preview", fake) as client:
+        with pytest.raises(NotFoundError) as caught:
+            await client.person_directory.get_person(person)
+    assert (caught.value.code, caught.value.message) == (
+        "PersonNotFound",
+        f"Person {person} is not found.",
+    )

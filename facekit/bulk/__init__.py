@@ -1,5 +1,9 @@
 """Bulk enrollment: many persons and faces, concurrently, each on the service exactly once.
 
+Into a person group or large person group (`enroll_people`), a face list or large face
+list (`enroll_faces`), or the PersonDirectory with an optional dynamic person group
+(`enroll_directory`).
+
 The Face resource is the record. Every person and face facekit creates carries a tag in
 its userData (from the person's name; from the owner and the image's content), and a
 run looks at the service before it creates anything: run it again, on another machine,
