@@ -531,8 +531,8 @@ class DirectoryOperationPoller(Poller[OperationStatus, R]):
     """Follows a PersonDirectory operation at its Operation-Location.
 
     The operations: a person's or face's create or delete, a dynamic person group's
-    change. `await poller` returns once the change is in effect (a person usable, a face used for
-    recognition, a group's persons changed). `location` is where the operation is
+    change. `await poller` returns once the change is in effect (a person usable, a face
+    used for recognition, a group's persons changed). `location` is where the operation is
     followed (None when the service applied the change at once, answering 200: the
     poller is done from the start); `resource_location` is the `Location` header of v1.1
     and later (where the created person or face is); `accepted` the 202's body. Statuses
@@ -602,7 +602,7 @@ class DirectoryOperationPoller(Poller[OperationStatus, R]):
 
 
 class PersonCreationPoller(DirectoryOperationPoller[str]):
-    """A directory person's creation: `person_id` at once; awaiting it, once usable."""
+    """A person's creation: `person_id` now; awaiting the poller returns it once usable."""
 
     #: The service's answer when it accepted the creation.
     accepted: CreatedDirectoryPerson
@@ -614,7 +614,7 @@ class PersonCreationPoller(DirectoryOperationPoller[str]):
 
 
 class FaceAdditionPoller(DirectoryOperationPoller[str]):
-    """A face added to a directory person: `persisted_face_id` at once, awaited once used."""
+    """A face's addition: `persisted_face_id` now; awaited, it is returned once in use."""
 
     #: The service's answer when it accepted the face.
     accepted: AddedDirectoryFace
