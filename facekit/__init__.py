@@ -25,7 +25,15 @@ from .errors import (
 )
 from .images import ImageInput, ProgressCallback
 from .paging import AsyncPager
-from .polling import OperationPoller, Poller, PollingPolicy, TrainingPoller
+from .polling import (
+    DirectoryOperationPoller,
+    FaceAdditionPoller,
+    OperationPoller,
+    PersonCreationPoller,
+    Poller,
+    PollingPolicy,
+    TrainingPoller,
+)
 from .ratelimit import Limiter, RateLimiter
 from .session import CallOptions, RawResponse
 
@@ -36,7 +44,9 @@ __all__ = [
     "BadRequestError",
     "CallOptions",
     "ConflictError",
+    "DirectoryOperationPoller",
     "FaceAPIError",
+    "FaceAdditionPoller",
     "FaceClient",
     "FaceConnectionError",
     "FaceError",
@@ -50,6 +60,7 @@ __all__ = [
     "NotFoundError",
     "OperationFailedError",
     "OperationPoller",
+    "PersonCreationPoller",
     "Poller",
     "PollingPolicy",
     "ProgressCallback",

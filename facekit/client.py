@@ -31,6 +31,7 @@ from .resources import (
     FaceOperations,
     LargeFaceLists,
     LargePersonGroups,
+    PersonDirectory,
     PersonGroups,
     Snapshots,
 )
@@ -49,7 +50,7 @@ class FaceClient(FaceOperations):
     Use it as `async with FaceClient(endpoint, KeyCredential(key)) as face:`. Detect,
     find similar, group, identify and verify are methods of the client; the other
     operations hang off `person_groups`, `large_person_groups`, `face_lists`,
-    `large_face_lists` and `snapshots`.
+    `large_face_lists`, `snapshots` and `person_directory`.
 
     Every request goes through one rate limiter (default: the S0 tier's 10 per second;
     pass `rate_limiter` to share one between clients) and is retried on connection
@@ -127,6 +128,7 @@ class FaceClient(FaceOperations):
         self.face_lists = FaceLists(session)
         self.large_face_lists = LargeFaceLists(session)
         self.snapshots = Snapshots(session)
+        self.person_directory = PersonDirectory(session)
 
     @property
     def endpoint(self) -> str:
@@ -200,7 +202,7 @@ class FaceClient(FaceOperations):
     def resume_poller(
         self, token: str, *, polling: PollingPolicy | None = None
     ) -> Poller[Any, Any]:
-        """Rebuild a training or snapshot poller from `poller.continuation_token()`.
+        """Rebuild a training, snapshot or PersonDirectory poller from its continuation token.
 
         Works in any process, with any client of the same endpoint.
         """

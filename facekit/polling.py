@@ -1,4 +1,4 @@
-"""Pollers for long-running operations: trainings and snapshot take/apply.
+"""Pollers for long-running operations: trainings, snapshot take/apply, PersonDirectory writes.
 
 `await poller` returns the final result. Polling goes through the client's rate limiter and
 retry policy; several tasks awaiting one poller share one polling loop, and cancelling an
@@ -13,7 +13,7 @@ import base64
 import json
 import random
 from collections.abc import AsyncIterator, Callable, Generator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, Generic, TypeVar
 
@@ -33,13 +33,19 @@ from .errors import (
 )
 from .models import OperationStatus, TrainingStatus
 from .models._serde import structure, to_wire
+from .models.directory import AddedDirectoryFace, CreatedDirectoryPerson, OperationResult
+from .models.enums import OperationStatusType
 from .session import FaceSession, RawResponse
 
 __all__ = [
+    "DirectoryOperationPoller",
+    "FaceAdditionPoller",
     "OperationPoller",
+    "PersonCreationPoller",
     "Poller",
     "PollingPolicy",
     "TrainingPoller",
+    "accepted_operation",
     "decode_token",
     "resume",
     "server_time",
@@ -386,14 +392,7 @@ class OperationPoller(Poller[OperationStatus, str]):
         return self._session.parse(response, OperationStatus), response
 
     def _outcome(self, status: OperationStatus) -> str:
-        word = status_word(status)
-        if word == "failed":
-            raise OperationFailedError(status.message or "no reason given", status=status)
-        if word in _CANCELLED:
-            raise OperationFailedError(
-                f"the service ended it {word!r}: {status.message or 'no reason given'}",
-                status=status,
-            )
+        _raise_unless_succeeded(status)
         if self.purpose == "take":
             snapshot_id = status.snapshot_id
             if snapshot_id is None:
@@ -438,7 +437,7 @@ def decode_token(token: str) -> dict[str, Any]:
         data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     except (ValueError, RecursionError):
         raise _damaged() from None
-    if not isinstance(data, dict) or data.get("kind") not in ("training", "operation"):
+    if not isinstance(data, dict) or data.get("kind") not in _TOKEN_KINDS:
         raise _damaged()
     return data
 
@@ -464,6 +463,8 @@ def resume(
     checked_policy(policy)
     if data["kind"] == "training":
         return _resume_training(session, data, policy)
+    if data["kind"] == DIRECTORY_KIND:
+        return _resume_directory(session, data, policy)
     location, purpose = data.get("location"), data.get("purpose")
     if not isinstance(location, str) or purpose not in _PURPOSES:
         raise _damaged()
@@ -506,3 +507,205 @@ def _host_of(endpoint: str) -> str:
         return str(yarl.URL(endpoint).host)
     except ValueError:
         return "another endpoint"
+
+
+# -- PersonDirectory operations -----------------------------------------------------------------
+
+#: The continuation-token kind of PersonDirectory pollers.
+DIRECTORY_KIND = "directory"
+_TOKEN_KINDS = ("training", "operation", DIRECTORY_KIND)
+#: What a PersonDirectory operation does.
+DIRECTORY_PURPOSES = (
+    "create_person",
+    "delete_person",
+    "add_face",
+    "delete_face",
+    "dynamic_person_group",
+)
+#: Operations that make no resource: older v1.1-preview.1 examples answer their 202 with a
+#: `Location` header only, naming the operation's status, which is then followed there.
+_NO_RESOURCE = ("delete_person", "delete_face", "dynamic_person_group")
+
+
+class DirectoryOperationPoller(Poller[OperationStatus, R]):
+    """Follows a PersonDirectory operation at its Operation-Location.
+
+    The operations: a person's or face's create or delete, a dynamic person group's
+    change. `await poller` returns once the change is in effect (a person usable, a face
+    used for recognition, a group's persons changed). `location` is where the operation is
+    followed (None when the service applied the change at once, answering 200: the
+    poller is done from the start); `resource_location` is the `Location` header of v1.1
+    and later (where the created person or face is); `accepted` the 202's body. Statuses
+    are OperationResults.
+    """
+
+    def __init__(
+        self,
+        session: FaceSession,
+        location: str | None,
+        *,
+        purpose: str,
+        value: R,
+        resource_location: str | None = None,
+        accepted: object = None,
+        done_at: datetime | None = None,
+        policy: PollingPolicy | None = None,
+    ) -> None:
+        super().__init__(session, policy)
+        if purpose not in DIRECTORY_PURPOSES:
+            raise FaceValidationError("purpose", f"must be one of {', '.join(DIRECTORY_PURPOSES)}")
+        # Resolved now so that a location on another host is refused before any request.
+        self.url = session.resolve_location(location) if location is not None else None
+        self.location = location
+        self.resource_location = resource_location
+        self.purpose = purpose
+        #: The body of the service's 202 (a creation's or an addition's), if it had one.
+        self.accepted = accepted
+        self._value = value
+        if location is None:
+            # Applied at once (HTTP 200): nothing to follow.
+            moment = done_at or datetime.now(UTC)
+            self._status = OperationResult(
+                status=OperationStatusType.SUCCEEDED,
+                created_time=moment,
+                finished_time=moment,
+            )
+            self._changes = 1
+
+    @property
+    def operation_id(self) -> str | None:
+        """The operation's id: from its status (v1.1+), else the UUID ending its location."""
+        if isinstance(self._status, OperationResult) and self._status.operation_id:
+            return self._status.operation_id
+        if self.location is None:
+            return None
+        return OperationStatus.id_from_location(self.location)
+
+    async def _fetch(self) -> tuple[OperationStatus | None, RawResponse | None]:
+        if self.url is None:
+            return self._status, None
+        response = await self._session.send("GET", self.url, idempotent=True)
+        return self._session.parse(response, OperationResult), response
+
+    def _outcome(self, status: OperationStatus) -> R:
+        _raise_unless_succeeded(status)
+        return self._value
+
+    def _token_fields(self) -> dict[str, Any]:
+        return {
+            "kind": DIRECTORY_KIND,
+            "purpose": self.purpose,
+            "location": self.location,
+            "resource_location": self.resource_location,
+            "value": self._value,
+        }
+
+
+class PersonCreationPoller(DirectoryOperationPoller[str]):
+    """A person's creation: `person_id` now; awaiting the poller returns it once usable."""
+
+    #: The service's answer when it accepted the creation.
+    accepted: CreatedDirectoryPerson
+
+    @property
+    def person_id(self) -> str:
+        """The new person's id (known as soon as the creation is accepted)."""
+        return self.accepted.person_id
+
+
+class FaceAdditionPoller(DirectoryOperationPoller[str]):
+    """A face's addition: `persisted_face_id` now; awaited, it is returned once in use."""
+
+    #: The service's answer when it accepted the face.
+    accepted: AddedDirectoryFace
+
+    @property
+    def persisted_face_id(self) -> str:
+        """The new face's id (known as soon as the face is accepted)."""
+        return self.accepted.persisted_face_id
+
+
+def _raise_unless_succeeded(status: OperationStatus) -> None:
+    """OperationFailedError, with the service's message, for a failed or cancelled operation."""
+    word = status_word(status)
+    if word == "failed":
+        raise OperationFailedError(status.message or "no reason given", status=status)
+    if word in _CANCELLED:
+        raise OperationFailedError(
+            f"the service ended it {word!r}: {status.message or 'no reason given'}",
+            status=status,
+        )
+
+
+def accepted_operation(response: RawResponse, purpose: str) -> tuple[str | None, str | None]:
+    """(where to follow the operation, Location) of a PersonDirectory write's reply.
+
+    The first is the Operation-Location (any case), or None when the reply is not a 202
+    (the change was applied at once). A 202 without one is followed at its `Location`
+    for an operation that makes no resource (older v1.1-preview.1 replies); otherwise it
+    is a FaceResponseError (without the reply's status: the caller's error adds it).
+    """
+    operation = _header(response, "Operation-Location")
+    resource = _header(response, "Location")
+    if operation is not None:
+        return operation, resource
+    if response.status != 202:
+        return None, resource
+    if resource is not None and purpose in _NO_RESOURCE:
+        return resource, None
+    # No status here: the caller's error says what was accepted, with the status.
+    raise FaceResponseError("its 202 names no Operation-Location to follow")
+
+
+def _header(response: RawResponse, name: str) -> str | None:
+    folded = name.lower()
+    value = next((v for k, v in response.headers.items() if k.lower() == folded), None)
+    return value or None
+
+
+def _resume_directory(
+    session: FaceSession, data: dict[str, Any], policy: PollingPolicy | None
+) -> DirectoryOperationPoller[Any]:
+    purpose, location = data.get("purpose"), data.get("location")
+    resource, value = data.get("resource_location"), data.get("value")
+    if purpose not in DIRECTORY_PURPOSES or not isinstance(location, str | None):
+        raise _damaged()
+    if not isinstance(resource, str | None):
+        raise _damaged()
+    try:
+        if purpose in ("create_person", "add_face"):
+            if location is None or not isinstance(value, str):
+                raise _damaged()
+            check.uuid_id("value", value)
+            if purpose == "create_person":
+                return PersonCreationPoller(
+                    session,
+                    location,
+                    purpose=purpose,
+                    value=value,
+                    accepted=CreatedDirectoryPerson(person_id=value),
+                    resource_location=resource,
+                    policy=policy,
+                )
+            return FaceAdditionPoller(
+                session,
+                location,
+                purpose=purpose,
+                value=value,
+                accepted=AddedDirectoryFace(persisted_face_id=value),
+                resource_location=resource,
+                policy=policy,
+            )
+        if value is not None:
+            raise _damaged()
+        return DirectoryOperationPoller(
+            session,
+            location,
+            purpose=purpose,
+            value=None,
+            resource_location=resource,
+            policy=policy,
+        )
+    except (FaceResponseError, FaceValidationError):
+        # The location came from the service once, but now it is the caller's input.
+        raise _damaged() from None

@@ -22,7 +22,7 @@ from facekit.bulk import (
     plan_people,
 )
 from facekit.bulk.plan import person_tag, url_key
-from facekit.bulk.views import PersonIndex
+from facekit.bulk.views import GroupPersons, PersonIndex
 from facekit.cli import EXIT_OK, EXIT_USAGE, main
 from facekit.emulator import FaceEmulator
 from facekit.emulator import synthetic_face as photo
@@ -204,7 +204,7 @@ async def test_a_person_listed_twice_is_one_person_and_is_never_deleted() -> Non
     ]
     fake = _RepeatingPersons(persons)
     groups: Any = type("Groups", (), {"persons": fake})()
-    index = PersonIndex(groups, "g")
+    index = PersonIndex(GroupPersons(groups, "g"))
     await index.refresh(0.0)
     assert index.duplicated() == {}
     assert [p.person_id for p in index.find(person_tag("bob"))] == [persons[1].person_id]

@@ -19,7 +19,7 @@ import pytest
 
 from facekit import FaceClient
 from facekit.models import OperationLocation
-from facekit.models._serde import parse_datetime
+from facekit.models._serde import FaceEnum, parse_datetime
 
 from .conftest import KEY, image_bytes
 from .fake_transport import Canned, FakeTransport, Sent
@@ -323,6 +323,9 @@ def assert_carries(parsed: Any, wire: Any, where: str = "$") -> None:
     elif isinstance(parsed, datetime):
         assert parsed == parse_datetime(wire), where
         assert parsed.tzinfo is not None, f"{where}: naive datetime"
+    elif isinstance(parsed, FaceEnum):
+        # Enums parse case-insensitively: "notStarted" is the member "notstarted".
+        assert parsed.value.lower() == str(wire).lower(), f"{where}: {parsed!r} != {wire!r}"
     elif isinstance(wire, float | int) and not isinstance(wire, bool):
         assert parsed == pytest.approx(wire), where
     else:

@@ -92,3 +92,53 @@ def test_every_public_method_of_a_resource_is_an_operation_or_follows_one() -> N
 def test_a_table_naming_a_missing_method_is_caught() -> None:
     with pytest.raises(AttributeError):
         resolve("facekit.resources.person_groups", "PersonGroups.creat")
+
+
+# -- the PersonDirectory (v1.0-preview, v1.1-preview.1 and v1.2-preview.1 operationIds) ---------
+
+DIRECTORY_MODULE = "facekit.resources.person_directory"
+
+
+def directory_spec_ids() -> set[str]:
+    """The PersonDirectory's operationIds in the three specs that have it."""
+    from .directory_spec import operations as operations_of
+
+    ids: set[str] = set()
+    for version in ("v1.0-preview", "v1.1-preview.1", "v1.2-preview.1"):
+        found = operations_of(version)
+        ids |= {i for i in found if i.startswith("PersonDirectory")}
+        ids |= {"GetOperationResult"} & set(found)
+    return ids
+
+
+def test_the_directory_table_lists_every_directory_operation_of_the_specs_and_no_other() -> None:
+    table = dict(importlib.import_module(DIRECTORY_MODULE).OPERATIONS)
+    assert set(table) == directory_spec_ids()
+    assert len(table) == 39
+    assert not set(table) & set().union(*tables().values())
+
+
+@pytest.mark.parametrize(
+    ("operation_id", "target"),
+    sorted(importlib.import_module(DIRECTORY_MODULE).OPERATIONS.items()),
+)
+def test_a_listed_directory_method_exists_is_public_and_documented(
+    operation_id: str, target: str
+) -> None:
+    cls, method = resolve(DIRECTORY_MODULE, target)
+    assert cls.__module__ == DIRECTORY_MODULE
+    assert inspect.iscoroutinefunction(method) or callable(method)
+    assert not target.rpartition(".")[2].startswith("_")
+    assert inspect.getdoc(method), f"{target} ({operation_id}) has no docstring"
+
+
+def test_every_public_method_of_the_directory_is_an_operation_or_resumes_one() -> None:
+    table = importlib.import_module(DIRECTORY_MODULE).OPERATIONS
+    listed = {target.partition(".")[2] for target in table.values()}
+    cls = importlib.import_module(DIRECTORY_MODULE).PersonDirectory
+    public = {
+        name
+        for name, value in inspect.getmembers(cls, callable)
+        if not name.startswith("_") and inspect.isfunction(value)
+    }
+    assert public - listed == {"resume"}

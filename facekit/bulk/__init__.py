@@ -1,5 +1,9 @@
 """Bulk enrollment: many persons and faces, concurrently, each on the service exactly once.
 
+Into a person group or large person group (`enroll_people`), a face list or large face
+list (`enroll_faces`), or the PersonDirectory with an optional dynamic person group
+(`enroll_directory`).
+
 The Face resource is the record. Every person and face facekit creates carries a tag in
 its userData (from the person's name; from the owner and the image's content), and a
 run looks at the service before it creates anything: run it again, on another machine,
@@ -32,8 +36,10 @@ import yarl
 
 from .. import _validation as check
 from ..client import FaceClient
-from ..errors import FaceValidationError
+from ..errors import FaceError, FaceValidationError
+from ..polling import PollingPolicy, checked_policy
 from ..resources import FaceLists, LargeFaceLists, LargePersonGroups, PersonGroups
+from ..resources.person_directory import DIRECTORY_VERSIONS
 from .engine import Engine, PersonEnrollment, Slot
 from .journal import Journal, JournalBinding, JournalError, JournalMismatchError
 from .plan import (
@@ -45,14 +51,15 @@ from .plan import (
     PlannedOwner,
     images_from_folder,
     people_from_folder,
+    person_tag,
     plan_faces,
     plan_people,
     tag_for,
 )
 from .report import EnrollmentProgress, EnrollmentReport, ImageFailure, Tally
 from .settle import SettlePolicy
-from .steps import ensure_container, train_target
-from .views import ListFaces
+from .steps import ensure_container, ensure_members, train_target
+from .views import DirectoryPersons, GroupPersons, ListFaces
 
 __all__ = [
     "IMAGE_SUFFIXES",
@@ -69,6 +76,7 @@ __all__ = [
     "KeyedImage",
     "SettlePolicy",
     "binding_for",
+    "enroll_directory",
     "enroll_faces",
     "enroll_people",
     "images_from_folder",
@@ -81,6 +89,8 @@ __all__ = [
 ProgressCallback = Callable[[EnrollmentProgress], object]
 logger = logging.getLogger("facekit.bulk")
 _REGIONAL_SUFFIX = ".api.cognitive.microsoft.com"
+#: How bulk enrollment follows PersonDirectory writes, which mostly end within a second.
+DIRECTORY_POLLING = PollingPolicy(initial=0.2, growth=1.5, maximum=5.0)
 _Source = TypeVar("_Source")
 
 
@@ -172,7 +182,7 @@ async def enroll_people(
     resource = face.large_person_groups if large else face.person_groups
 
     async def work(engine: Engine) -> None:
-        persons = PersonEnrollment(engine, resource, group_id)
+        persons = PersonEnrollment(engine, GroupPersons(resource, group_id))
         async with engine.slot() as slot:
             await persons.prepare(slot)
         await engine.run_all(plan.owners, persons.handle)
@@ -262,9 +272,101 @@ async def enroll_faces(
     )
 
 
+async def enroll_directory(
+    face: FaceClient,
+    people: Mapping[str, Iterable[BulkImage]] | str | os.PathLike[str] | EnrollmentPlan,
+    *,
+    recognition_model: str,
+    dynamic_person_group_id: str | None = None,
+    group_name: str | None = None,
+    create: bool = True,
+    journal: str | os.PathLike[str] | None = None,
+    concurrency: int = 8,
+    detection_model: str | None = None,
+    retry_failed: bool = False,
+    settle: SettlePolicy | None = None,
+    polling: PollingPolicy | None = None,
+    progress: ProgressCallback | None = None,
+) -> EnrollmentReport:
+    """Enroll persons and their faces into the PersonDirectory, each exactly once.
+
+    `people` is as for `enroll_people`. A person is the directory's own, found by the tag
+    of its name in its userData (whichever run or machine created it); its faces are
+    added for `recognition_model`, each found by its tag in the face's userData before
+    anything is sent. Creates and adds are long-running: each is followed until it
+    succeeded, polled as `polling` says (default: from 0.2 s, growing to 5 s). With
+    `dynamic_person_group_id` the group is made to reference every
+    person enrolled (created first if missing and `create`); a rerun adds nobody twice.
+    The client's API version must have the directory (v1.0-preview, v1.1-preview.1,
+    v1.2-preview.1); nothing is sent otherwise.
+    """
+    if face.api_version not in DIRECTORY_VERSIONS:
+        raise FaceValidationError(
+            "api_version",
+            f"the PersonDirectory is not in Face API {face.api_version}; it is in "
+            f"{', '.join(DIRECTORY_VERSIONS)}",
+        )
+    model = check.model_name("recognition_model", recognition_model)
+    if model is None:
+        raise FaceValidationError("recognition_model", "is required (faces are per model)")
+    policy = _check_common(
+        concurrency, group_name, model, detection_model, settle, journal, progress
+    )
+    group_id = check.optional_container_id("dynamic_person_group_id", dynamic_person_group_id)
+    follow = checked_policy(polling) or DIRECTORY_POLLING
+    plan = people if isinstance(people, EnrollmentPlan) else await _plan(plan_people, people)
+    directory = face.person_directory
+
+    async def work(engine: Engine) -> None:
+        persons = PersonEnrollment(engine, DirectoryPersons(directory, model, follow))
+        async with engine.slot() as slot:
+            await persons.prepare(slot)
+        await engine.run_all(plan.owners, persons.handle)
+        await persons.finish()
+        if group_id is None:
+            return
+        enrolled = [
+            found[0].person_id
+            for owner in plan.owners
+            if (found := persons.index.find(person_tag(owner.name)))
+        ]
+        try:
+            engine.tally.group_members_added = await ensure_members(
+                directory,
+                group_id,
+                enrolled,
+                create=create,
+                name=group_name,
+                policy=policy,
+                polling=follow,
+            )
+        except FaceError as error:
+            engine.tally.group_error = str(error)
+
+    return await _enroll(
+        face,
+        None,
+        "persondirectory",
+        model,
+        plan=plan,
+        journal=journal,
+        create=create,
+        name=None,
+        recognition_model=model,
+        policy=policy,
+        concurrency=concurrency,
+        detection_model=detection_model,
+        retry_failed=retry_failed,
+        progress=progress,
+        persons_total=len(plan.owners),
+        train=False,
+        work=work,
+    )
+
+
 async def _enroll(
     face: FaceClient,
-    resource: PersonGroups | LargePersonGroups | FaceLists | LargeFaceLists,
+    resource: PersonGroups | LargePersonGroups | FaceLists | LargeFaceLists | None,
     collection: str,
     container_id: str,
     *,
@@ -282,18 +384,22 @@ async def _enroll(
     train: bool,
     work: Callable[[Engine], Awaitable[None]],
 ) -> EnrollmentReport:
-    """The frame of a run: the journal, the container, the work, the training, the report."""
+    """The frame of a run: the journal, the container, the work, the training, the report.
+
+    `resource` None: no container to make (the PersonDirectory, bound to its model).
+    """
     book = _open_journal(journal, face, collection, container_id)
     started = time.monotonic()
     try:
-        await ensure_container(
-            resource,
-            container_id,
-            create=create,
-            name=name,
-            recognition_model=recognition_model,
-            policy=policy,
-        )
+        if resource is not None:
+            await ensure_container(
+                resource,
+                container_id,
+                create=create,
+                name=name,
+                recognition_model=recognition_model,
+                policy=policy,
+            )
         tally = Tally(persons_total=persons_total, images_total=plan.images_total)
         engine = Engine.for_client(
             face,
@@ -307,7 +413,7 @@ async def _enroll(
         )
         await work(engine)
         training, training_error = None, None
-        if train and not isinstance(resource, FaceLists):
+        if train and resource is not None and not isinstance(resource, FaceLists):
             training, training_error = await train_target(resource, container_id)
     finally:
         book.close()

@@ -25,14 +25,13 @@ import attrs
 from ..client import FaceClient
 from ..errors import FaceError, NotFoundError
 from ..models import Person
-from ..resources import LargePersonGroups, PersonGroups
 from ..session import on_attempt
 from . import settle
 from .journal import FaceState, Journal, JournalError, PersonState
 from .plan import PlannedImage, PlannedOwner, person_tag
 from .report import EnrollmentProgress, FailureKind, ImageFailure, Tally
 from .settle import Action, Decision, Outcome, SettlePolicy
-from .views import FaceOwner, PersonFaces, PersonIndex, TagMap
+from .views import FaceOwner, PersonIndex, PersonStore, TagMap
 
 __all__ = ["Engine", "PersonEnrollment", "Slot"]
 
@@ -437,15 +436,12 @@ class Engine:
 
 
 class PersonEnrollment:
-    """Persons of a group: found by their tag, or created once by the settle rule."""
+    """Persons of a group or the directory: found by their tag, or created once."""
 
-    def __init__(
-        self, engine: Engine, groups: PersonGroups | LargePersonGroups, group_id: str
-    ) -> None:
+    def __init__(self, engine: Engine, store: PersonStore) -> None:
         self.engine = engine
-        self.groups = groups
-        self.group_id = group_id
-        self.index = PersonIndex(groups, group_id)
+        self.store = store
+        self.index = PersonIndex(store)
         self._resent_after_unknown: dict[str, str] = {}
 
     async def prepare(self, slot: Slot) -> None:
@@ -500,9 +496,7 @@ class PersonEnrollment:
         if found is None:
             return
         person_id, face_ids = found
-        view = PersonFaces(
-            self.groups,
-            self.group_id,
+        view = self.store.faces(
             person_id,
             name=owner.name,
             known=self.engine.journal.known_tags(owner.name),
@@ -527,7 +521,7 @@ class PersonEnrollment:
             # The tag is gone (someone changed the person's userData) but the journal knows
             # the person: if the service still has it, it is this person, not a new one.
             try:
-                known = await self.groups.persons.get(self.group_id, row.person_id)
+                known = await self.store.get(row.person_id)
             except NotFoundError:
                 pass
             else:
@@ -585,9 +579,7 @@ class PersonEnrollment:
             sending()
             try:
                 with on_attempt(sending):
-                    created = await self.groups.persons.create(
-                        self.group_id, name=name, user_data=tag
-                    )
+                    created = await self.store.create(name, tag)
             except FaceError as error:
                 outcome = settle.classify(error)
                 code, reason = describe(error)

@@ -81,6 +81,10 @@ class EnrollmentReport:
     journal: str | None = None
     #: Why the training asked for could not run or be followed (the group vanished, ...).
     training_error: str | None = None
+    #: PersonDirectory: persons this run made members of the dynamic person group.
+    group_members_added: int = 0
+    #: Why the dynamic person group could not be made or given its persons.
+    group_error: str | None = None
 
     @property
     def faces_enrolled(self) -> int:
@@ -113,6 +117,7 @@ class EnrollmentReport:
         return (
             not self.failures
             and self.training_error is None
+            and self.group_error is None
             and (self.training is None or str(self.training.status) == "succeeded")
         )
 
@@ -132,6 +137,8 @@ class Tally:
     settled: int = 0
     duplicates_removed: int = 0
     failures: list[ImageFailure] = attrs.field(factory=list)
+    group_members_added: int = 0
+    group_error: str | None = None
 
     def progress(self) -> EnrollmentProgress:
         """The counts so far, for a progress callback."""
@@ -173,4 +180,6 @@ class Tally:
             elapsed=elapsed,
             journal=journal,
             training_error=training_error,
+            group_members_added=self.group_members_added,
+            group_error=self.group_error,
         )

@@ -1,17 +1,26 @@
-"""The steps around an enrollment: the group or list must exist, and may be trained after."""
+"""The steps around an enrollment: what must exist first, and a training or a group after.
+
+A group or list must exist; after the run it may be trained. In the PersonDirectory, a
+dynamic person group may be made to reference the persons enrolled.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
 from ..errors import ConflictError, FaceError, NotFoundError
 from ..errors import TrainingFailedError as _TrainingFailed
 from ..models import TrainingStatus
-from ..resources import FaceLists, LargeFaceLists, LargePersonGroups, PersonGroups
+from ..polling import PollingPolicy
+from ..resources import FaceLists, LargeFaceLists, LargePersonGroups, PersonDirectory, PersonGroups
 from . import settle as _settle
 from .settle import SettlePolicy
 
-__all__ = ["ensure_container", "train_target"]
+__all__ = ["ensure_container", "ensure_members", "train_target"]
+
+#: Persons added to a dynamic person group by one update (the spec sets no limit).
+MEMBERS_PER_UPDATE = 1000
 
 
 async def ensure_container(
@@ -66,3 +75,52 @@ async def train_target(
     except FaceError as error:
         return None, str(error)
     return status, None
+
+
+async def ensure_members(
+    directory: PersonDirectory,
+    group_id: str,
+    person_ids: Sequence[str],
+    *,
+    create: bool,
+    name: str | None,
+    policy: SettlePolicy,
+    polling: PollingPolicy | None = None,
+) -> int:
+    """Make the dynamic person group exist and reference every person; the count added.
+
+    The group's persons are read first and only the missing ones are added, so a rerun
+    sends no update at all. Adding a person twice changes nothing, so an update whose
+    answer was lost may be sent again.
+    """
+    for attempt in range(1, policy.max_unknown + 1):
+        try:
+            await directory.get_dynamic_person_group(group_id)
+            break
+        except NotFoundError:
+            if not create:
+                raise
+        try:
+            await directory.create_dynamic_person_group(
+                group_id, name=name or group_id, polling=polling
+            )
+            break
+        except ConflictError as error:
+            if (error.code or "").endswith("Exists"):
+                break
+            raise
+        except FaceError as error:
+            if _settle.classify(error) is not _settle.Outcome.UNKNOWN:
+                raise
+            await asyncio.sleep(_settle.backoff(attempt, policy))
+    else:
+        raise FaceError(f"could not create {group_id}: the service kept answering unclearly")
+    present = {pid.lower() async for pid in directory.list_dynamic_person_group_persons(group_id)}
+    missing = [pid for pid in dict.fromkeys(person_ids) if pid.lower() not in present]
+    for start in range(0, len(missing), MEMBERS_PER_UPDATE):
+        chunk = missing[start : start + MEMBERS_PER_UPDATE]
+        updating = await directory.begin_update_dynamic_person_group(
+            group_id, add_person_ids=chunk, polling=polling
+        )
+        await updating
+    return len(missing)

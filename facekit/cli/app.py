@@ -11,7 +11,7 @@ from typing import Any, cast
 
 from .._version import __version__
 from ..errors import FaceError
-from .arguments import positive_int
+from .arguments import add_directory_arguments, positive_int
 from .console import Console
 from .errors import EXIT_INTERRUPTED, exit_code_for
 
@@ -54,8 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
         "enroll", parents=[common], help="enroll a folder root/<person>/<images> into a group"
     )
     enroll.add_argument("folder", help="folder laid out root/<person>/<images>")
-    enroll.add_argument("--group", required=True, help="person group id")
+    enroll.add_argument("--group", help="person group id")
     enroll.add_argument("--large", action="store_true", help="a large person group")
+    add_directory_arguments(enroll, "enroll the persons into the PersonDirectory")
     enroll.add_argument(
         "--journal",
         help="journal file (default: one per endpoint and group in the state folder, "
@@ -125,8 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
         "identify", parents=[common], help="who is in an image, in a trained group"
     )
     identify.add_argument("image", help="image file or http(s) URL")
-    identify.add_argument("--group", required=True)
+    identify.add_argument("--group", help="person group id")
     identify.add_argument("--large", action="store_true", help="a large person group")
+    add_directory_arguments(identify, "identify among every person of the PersonDirectory")
     identify.add_argument("--recognition-model", default="recognition_04")
 
     snapshot = commands.add_parser("snapshot", help="take, apply or follow snapshots")

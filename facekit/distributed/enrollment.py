@@ -49,6 +49,7 @@ from ..bulk.journal import Journal, JournalBinding
 from ..bulk.plan import PlannedImage, PlannedOwner, person_tag
 from ..bulk.report import Tally
 from ..bulk.steps import ensure_container, train_target
+from ..bulk.views import GroupPersons
 from ..client import FaceClient
 from ..errors import FaceError, FaceValidationError
 from ..models import Person
@@ -159,7 +160,7 @@ async def enqueue_enrollment(
         policy=SettlePolicy(window=settle_window),
         tally=Tally(),
     )
-    persons = PersonEnrollment(engine, resource, group_id)
+    persons = PersonEnrollment(engine, GroupPersons(resource, group_id))
     async with engine.slot() as slot:
         await persons.prepare(slot)
     run_id = uuid.uuid4().hex
@@ -364,7 +365,7 @@ async def enroll_person(ctx: dict[str, Any], spec: dict[str, Any]) -> dict[str, 
     )
     tally.images_total = len(owner.images)
     resource = face.large_person_groups if large else face.person_groups
-    persons = PersonEnrollment(engine, resource, group_id)
+    persons = PersonEnrollment(engine, GroupPersons(resource, group_id))
     retried = int(ctx.get("job_try", 1)) > 1
     if retried:
         # An earlier try of this job died with writes in flight: they may land until

@@ -7,6 +7,8 @@
 It serves the Face REST API v1.0 (and v1.0-preview; v1.2 for the operations v1.2 shares)
 with the service's paths, bodies, status codes and error bodies, trainings that take time,
 snapshot operations behind Operation-Location, rate limiting and injectable faults.
+The PersonDirectory is served in v1.0-preview, v1.1-preview.1 and v1.2-preview.1, its writes
+as operations that advance with the clock.
 `synthetic_face()` makes real PNG images whose person the emulator recognises.
 """
 

@@ -26,11 +26,11 @@ from .faults import Fault, FaultPlan, LoggedRequest, RequestLog
 from .images.draw import synthetic_face
 from .images.urls import parse_image_url_path
 from .settings import Kind
-from .state import Account, DetectOptions
+from .state import Account, DetectOptions, Operation
 
 __all__ = ["VERSIONS", "Call", "FaceService", "image_from_url"]
 
-VERSIONS = ("v1.0", "v1.0-preview", "v1.2", "v1.2-preview.1")
+VERSIONS = ("v1.0", "v1.0-preview", "v1.1-preview.1", "v1.2", "v1.2-preview.1")
 _SNAPSHOT_VERSIONS = ("v1.0", "v1.0-preview")
 #: Logged for a request whose client disconnected before it was handled (nginx's code).
 CLIENT_CLOSED_REQUEST = 499
@@ -53,7 +53,7 @@ class Call:
 
     @property
     def modern(self) -> bool:
-        """v1.2 and its preview (see `wire.is_modern`)."""
+        """v1.1 and later (see `wire.is_modern`)."""
         return wire.is_modern(self.version)
 
     def path(self, name: str) -> str:
@@ -222,6 +222,7 @@ class FaceService:
             ("POST", "/snapshots/{sid}/apply", "Snapshot_Apply", self.apply_snapshot),
             ("GET", "/operations/{oid}", "Snapshot_GetOperationStatus", self.operation_status),
         ]
+        table += self.directory_routes()
         for kind in Kind:
             label, base = kind.label, f"/{kind.value}"
             item = base + "/{cid}"
@@ -522,6 +523,8 @@ class FaceService:
     async def identify(self, call: Call) -> web.Response:
         """Face_Identify (v1.2 proposes 10 candidates by default, v1.0 one)."""
         body = await call.json()
+        if _targets_directory(call, body):
+            return await self.identify_in_directory(call, body)
         results = self.account.identify(
             body.get("faceIds"),
             body.get("personGroupId"),
@@ -538,6 +541,9 @@ class FaceService:
         if "faceId1" in body or "faceId2" in body:
             call.operation = "Face_VerifyFaceToFace"
             result = self.account.verify_faces(body.get("faceId1"), body.get("faceId2"))
+        elif _targets_directory(call, body):
+            call.operation = "Face_VerifyFaceToPerson"
+            result = self.account.verify_directory_person(body.get("faceId"), body.get("personId"))
         else:
             call.operation = "Face_VerifyFaceToPerson"
             result = self.account.verify_person(
@@ -744,6 +750,223 @@ class FaceService:
         operation = self.account.operations.find(call.path("oid"))
         return reply(wire.operation_status(operation, self.account.now(), call.version))
 
+    # -- the PersonDirectory ---------------------------------------------------------------
+
+    def directory_routes(self) -> list[tuple[str, str, str, Handler]]:
+        """The PersonDirectory's routes: persons, their faces per model, dynamic groups.
+
+        Served in the versions that have the directory only; v1.0-preview spells the faces
+        segment persistedFaces, later versions persistedfaces, each in its own versions.
+        """
+        person, group = "/persons/{pid}", "/dynamicpersongroups/{gid}"
+        routes: list[tuple[str, str, str, Handler, tuple[str, ...]]] = [
+            ("POST", "/persons", "CreatePerson", self.create_directory_person, _DIRECTORY),
+            ("GET", "/persons", "GetPersons", self.list_directory_persons, _DIRECTORY),
+            ("GET", person, "GetPerson", self.get_directory_person, _DIRECTORY),
+            ("PATCH", person, "UpdatePerson", self.update_directory_person, _DIRECTORY),
+            ("DELETE", person, "DeletePerson", self.delete_directory_person, _DIRECTORY),
+            (
+                "GET",
+                person + "/dynamicPersonGroupReferences",
+                "ListDynamicPersonGroupPersonReferences",
+                self.list_group_references,
+                _DIRECTORY,
+            ),
+            (
+                "GET",
+                "/dynamicpersongroups",
+                "ListDynamicPersonGroups",
+                self.list_groups,
+                _DIRECTORY,
+            ),
+            ("PUT", group, "CreateDynamicPersonGroup", self.create_group, _DIRECTORY),
+            ("GET", group, "GetDynamicPersonGroup", self.get_group, _DIRECTORY),
+            ("PATCH", group, "UpdateDynamicPersonGroup", self.update_group, _DIRECTORY),
+            ("DELETE", group, "DeleteDynamicPersonGroup", self.delete_group, _DIRECTORY),
+            (
+                "GET",
+                group + "/persons",
+                "ListDynamicPersonGroupPersons",
+                self.list_group_persons,
+                _DIRECTORY,
+            ),
+        ]
+        spellings = (("persistedFaces", _DIRECTORY[:1]), ("persistedfaces", _DIRECTORY[1:]))
+        for leaf, versions in spellings:
+            faces = person + "/recognitionModels/{model}/" + leaf
+            face = faces + "/{fid}"
+            routes += [
+                ("POST", faces, "AddPersonFace", self.add_directory_face, versions),
+                ("GET", faces, "GetPersonFaces", self.list_directory_faces, versions),
+                ("GET", face, "GetPersonFace", self.get_directory_face, versions),
+                ("PATCH", face, "UpdatePersonFace", self.update_directory_face, versions),
+                ("DELETE", face, "DeletePersonFace", self.delete_directory_face, versions),
+            ]
+        return [
+            (method, path, "PersonDirectory_" + name, _only_in(versions, handler))
+            for method, path, name, handler, versions in routes
+        ]
+
+    def _accepted(
+        self, call: Call, operation: Operation, location: str | None, body: Any = None
+    ) -> web.Response:
+        """A PersonDirectory write's 202, with where to follow it."""
+        base = f"{call.request.scheme}://{call.request.host}"
+        headers = wire.directory_operation_headers(base, call.version, operation, location)
+        return reply(body, status=202, headers=headers)
+
+    async def create_directory_person(self, call: Call) -> web.Response:
+        """PersonDirectory_CreatePerson: 202, the person id at once."""
+        body = await call.json()
+        person, operation = self.account.directory.create_person(
+            body.get("name"), body.get("userData")
+        )
+        return self._accepted(
+            call,
+            operation,
+            f"/persons/{person.person_id}",
+            wire.created_person(person),
+        )
+
+    async def list_directory_persons(self, call: Call) -> web.Response:
+        """PersonDirectory_GetPersons."""
+        persons = self.account.directory.persons_page(call.query("start"), call.number("top"))
+        return reply([wire.directory_person(p) for p in persons])
+
+    async def get_directory_person(self, call: Call) -> web.Response:
+        """PersonDirectory_GetPerson."""
+        return reply(wire.directory_person(self.account.directory.find(call.path("pid"))))
+
+    async def update_directory_person(self, call: Call) -> web.Response:
+        """PersonDirectory_UpdatePerson (in effect at once)."""
+        body = await call.json()
+        self.account.directory.update_person(
+            call.path("pid"), body.get("name"), body.get("userData")
+        )
+        return reply()
+
+    async def delete_directory_person(self, call: Call) -> web.Response:
+        """PersonDirectory_DeletePerson: 202."""
+        operation = self.account.directory.delete_person(call.path("pid"))
+        return self._accepted(call, operation, f"/operations/{operation.operation_id}")
+
+    async def add_directory_face(self, call: Call) -> web.Response:
+        """PersonDirectory_AddPersonFace (stream or URL): 202, the face id at once."""
+        call.operation += (
+            "FromStream" if call.request.content_type == "application/octet-stream" else "FromUrl"
+        )
+        directory = self.account.directory
+        directory.find(call.path("pid"))
+        image = await call.image()
+        face, operation = directory.add_face(
+            call.path("pid"),
+            call.path("model"),
+            image,
+            user_data=call.query("userData"),
+            target_face=call.query("targetFace"),
+            detection_model=call.query("detectionModel"),
+        )
+        location = (
+            f"/persons/{call.path('pid')}/recognitionModels/{call.path('model')}"
+            f"/persistedfaces/{face.persisted_face_id}"
+        )
+        return self._accepted(call, operation, location, wire.added_face(face))
+
+    async def list_directory_faces(self, call: Call) -> web.Response:
+        """PersonDirectory_GetPersonFaces."""
+        person, face_ids = self.account.directory.faces_of(call.path("pid"), call.path("model"))
+        return reply(wire.directory_faces(person.person_id, face_ids))
+
+    async def get_directory_face(self, call: Call) -> web.Response:
+        """PersonDirectory_GetPersonFace."""
+        face = self.account.directory.face(call.path("pid"), call.path("model"), call.path("fid"))
+        return reply(wire.persisted_face(face))
+
+    async def update_directory_face(self, call: Call) -> web.Response:
+        """PersonDirectory_UpdatePersonFace (in effect at once)."""
+        body = await call.json()
+        self.account.directory.update_face(
+            call.path("pid"), call.path("model"), call.path("fid"), body.get("userData")
+        )
+        return reply()
+
+    async def delete_directory_face(self, call: Call) -> web.Response:
+        """PersonDirectory_DeletePersonFace: 202."""
+        operation = self.account.directory.delete_face(
+            call.path("pid"), call.path("model"), call.path("fid")
+        )
+        return self._accepted(call, operation, f"/operations/{operation.operation_id}")
+
+    async def create_group(self, call: Call) -> web.Response:
+        """PersonDirectory_CreateDynamicPersonGroup: 200, or 202 when persons are added."""
+        body = await call.json()
+        _group, operation = self.account.directory.create_group(
+            call.path("gid"), body.get("name"), body.get("userData"), body.get("addPersonIds")
+        )
+        if operation is None:
+            return reply()
+        return self._accepted(call, operation, f"/operations/{operation.operation_id}")
+
+    async def get_group(self, call: Call) -> web.Response:
+        """PersonDirectory_GetDynamicPersonGroup."""
+        return reply(wire.dynamic_group(self.account.directory.group(call.path("gid"))))
+
+    async def update_group(self, call: Call) -> web.Response:
+        """PersonDirectory_UpdateDynamicPersonGroup: 202 with person changes, else 200.
+
+        v1.0-preview answers every update with an operation.
+        """
+        body = await call.json()
+        operation = self.account.directory.update_group(
+            call.path("gid"),
+            body.get("name"),
+            body.get("userData"),
+            body.get("addPersonIds"),
+            body.get("removePersonIds"),
+            always_operation=not call.modern,
+        )
+        if operation is None:
+            return reply()
+        return self._accepted(call, operation, f"/operations/{operation.operation_id}")
+
+    async def delete_group(self, call: Call) -> web.Response:
+        """PersonDirectory_DeleteDynamicPersonGroup: 202."""
+        operation = self.account.directory.delete_group(call.path("gid"))
+        return self._accepted(call, operation, f"/operations/{operation.operation_id}")
+
+    async def list_groups(self, call: Call) -> web.Response:
+        """PersonDirectory_ListDynamicPersonGroups."""
+        groups = self.account.directory.groups_page(call.query("start"), call.number("top"))
+        return reply([wire.dynamic_group(g) for g in groups])
+
+    async def list_group_persons(self, call: Call) -> web.Response:
+        """PersonDirectory_ListDynamicPersonGroupPersons."""
+        ids = self.account.directory.members_page(
+            call.path("gid"), call.query("start"), call.number("top")
+        )
+        return reply(wire.group_members(ids))
+
+    async def list_group_references(self, call: Call) -> web.Response:
+        """PersonDirectory_ListDynamicPersonGroupPersonReferences."""
+        person = call.path("pid")
+        ids = self.account.directory.references_page(
+            person, call.query("start"), call.number("top")
+        )
+        return reply(wire.group_references(person, ids, call.version))
+
+    async def identify_in_directory(self, call: Call, body: dict[str, Any]) -> web.Response:
+        """Face_Identify against a dynamic person group or directory persons."""
+        results = self.account.identify_in_directory(
+            body.get("faceIds"),
+            body.get("dynamicPersonGroupId"),
+            body.get("personIds"),
+            body.get("personGroupId") is not None or body.get("largePersonGroupId") is not None,
+            body.get("maxNumOfCandidatesReturned"),
+            body.get("confidenceThreshold"),
+            default_candidates=10 if call.modern else 1,
+        )
+        return reply(wire.identifications(results))
+
 
 def _bind(method: Callable[[Kind, Call], Awaitable[web.StreamResponse]], kind: Kind) -> Handler:
     async def bound(call: Call) -> web.StreamResponse:
@@ -788,3 +1011,31 @@ def _status_reply(fault: Fault, status: int) -> web.Response:
         body = wire.error(code, fault.message or "Injected fault.")
         headers["x-ms-error-code"] = code
     return web.json_response(body, status=status, headers=headers)
+
+
+#: The versions with the PersonDirectory's own operations.
+_DIRECTORY = ("v1.0-preview", "v1.1-preview.1", "v1.2-preview.1")
+
+
+def _only_in(versions: tuple[str, ...], handler: Handler) -> Handler:
+    """A handler that answers the service's 404 in the versions without its route."""
+
+    async def guarded(call: Call) -> web.StreamResponse:
+        if call.version not in versions:
+            raise ServiceError(404, "404", "Resource not found")
+        return await handler(call)
+
+    return guarded
+
+
+def _targets_directory(call: Call, body: dict[str, Any]) -> bool:
+    """Whether identify/verify asks for the PersonDirectory.
+
+    v1.0 knows no directory: it ignores those fields, as the service ignores unknown ones.
+    Verify reaches a directory person when it names neither kind of person group.
+    """
+    if call.version == "v1.0":
+        return False
+    if call.request.path.endswith("/verify"):
+        return body.get("personGroupId") is None and body.get("largePersonGroupId") is None
+    return body.get("dynamicPersonGroupId") is not None or body.get("personIds") is not None

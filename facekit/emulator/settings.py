@@ -76,6 +76,9 @@ class EmulatorSettings:
     #: Snapshot take/apply run for base + per-face time.
     snapshot_base_seconds: float = 0.5
     snapshot_seconds_per_face: float = 0.001
+    #: A PersonDirectory operation (create, add face, delete, group change) runs this long,
+    #: after the earlier operations of the same person or dynamic person group.
+    directory_operation_seconds: float = 0.3
     #: Time a write to one person or list keeps it busy; a concurrent write gets 409.
     write_seconds: float = 0.0
     #: Persons per person group (S0 tier).

@@ -18,6 +18,9 @@ from .state import (
     Container,
     Detection,
     DetectOptions,
+    DirectoryFace,
+    DirectoryPerson,
+    DynamicGroup,
     Operation,
     Person,
     Snapshot,
@@ -30,9 +33,15 @@ __all__ = [
     "container",
     "created_person",
     "detections",
+    "directory_faces",
+    "directory_operation_headers",
+    "directory_person",
+    "dynamic_group",
     "error",
     "face_list",
     "gateway_error",
+    "group_members",
+    "group_references",
     "grouping",
     "identifications",
     "is_modern",
@@ -57,8 +66,8 @@ _ID_KEYS = {
 
 
 def is_modern(version: str) -> bool:
-    """v1.2 and its preview: camelCase statuses, trainings behind operation-Location."""
-    return version.startswith("v1.2")
+    """v1.1 and later: camelCase statuses, trainings behind operation-Location."""
+    return not version.startswith("v1.0")
 
 
 def iso(timestamp: float) -> str:
@@ -113,21 +122,21 @@ def person(item: Person) -> dict[str, Any]:
     return body
 
 
-def created_person(item: Person) -> dict[str, Any]:
-    """The reply to a person's creation."""
+def created_person(item: Person | DirectoryPerson) -> dict[str, Any]:
+    """The reply to a person's creation (a directory person's 202 too)."""
     return {"personId": item.person_id}
 
 
-def persisted_face(item: StoredFace) -> dict[str, Any]:
-    """A persisted face as Get/List write it."""
+def persisted_face(item: StoredFace | DirectoryFace) -> dict[str, Any]:
+    """A persisted face (of a group, a list or a directory person) as Get/List write it."""
     body: dict[str, Any] = {"persistedFaceId": item.persisted_face_id}
     if item.user_data is not None:
         body["userData"] = item.user_data
     return body
 
 
-def added_face(item: StoredFace) -> dict[str, Any]:
-    """The reply to an added face."""
+def added_face(item: StoredFace | DirectoryFace) -> dict[str, Any]:
+    """The reply to an added face (a directory face's 202 too)."""
     return {"persistedFaceId": item.persisted_face_id}
 
 
@@ -283,3 +292,58 @@ def similar_faces(results: Sequence[SimilarFace]) -> list[dict[str, Any]]:
 def grouping(result: Grouping) -> dict[str, Any]:
     """Group's answer."""
     return {"groups": [list(g) for g in result.groups], "messyGroup": list(result.messy)}
+
+
+# -- the PersonDirectory --------------------------------------------------------------------
+
+
+def directory_person(item: DirectoryPerson) -> dict[str, Any]:
+    """A directory person as Get/List write it."""
+    body: dict[str, Any] = {"personId": item.person_id, "name": item.name}
+    if item.user_data is not None:
+        body["userData"] = item.user_data
+    return body
+
+
+def directory_faces(person_id: str, face_ids: Sequence[str]) -> dict[str, Any]:
+    """A person's faces of one recognition model."""
+    return {"personId": person_id, "persistedFaceIds": list(face_ids)}
+
+
+def dynamic_group(item: DynamicGroup) -> dict[str, Any]:
+    """A dynamic person group as Get/List write it."""
+    body: dict[str, Any] = {"dynamicPersonGroupId": item.group_id, "name": item.name}
+    if item.user_data is not None:
+        body["userData"] = item.user_data
+    return body
+
+
+def group_members(person_ids: Sequence[str]) -> dict[str, Any]:
+    """A page of the persons a dynamic person group references."""
+    return {"personIds": list(person_ids)}
+
+
+def group_references(person_id: str, group_ids: Sequence[str], version: str) -> dict[str, Any]:
+    """A page of the groups that reference a person (v1.0-preview repeats the person id)."""
+    if is_modern(version):
+        return {"dynamicPersonGroupIds": list(group_ids)}
+    return {"personId": person_id, "dynamicPersonGroupIds": list(group_ids)}
+
+
+def directory_operation_headers(
+    base: str, version: str, operation: Operation, location: str | None
+) -> dict[str, str]:
+    """Headers of a PersonDirectory write's 202.
+
+    v1.0-preview: a relative Operation-Location. v1.1 and later: an absolute
+    operation-Location, and `Location` (a path under the API, absolute on the wire): the
+    created person or face, else the operation's own status (as older v1.1-preview.1
+    replies name it, with `Location` alone).
+    """
+    if not is_modern(version):
+        return {"Operation-Location": f"/operations/{operation.operation_id}"}
+    api = f"{base}/face/{version}"
+    headers = {"operation-Location": f"{api}/operations/{operation.operation_id}"}
+    if location is not None:
+        headers["Location"] = api + location
+    return headers

@@ -1,5 +1,16 @@
 """Typed models of the Face API (attrs, snake_case; camelCase on the wire)."""
 
+from .directory import (
+    AddedDirectoryFace,
+    CreatedDirectoryPerson,
+    DirectoryFace,
+    DirectoryFaces,
+    DirectoryPerson,
+    DynamicPersonGroup,
+    DynamicPersonGroupMembers,
+    DynamicPersonGroupReferences,
+    OperationResult,
+)
 from .enums import (
     AccessoryType,
     BlurLevel,
@@ -57,11 +68,19 @@ from .snapshots import OperationLocation, OperationStatus, Snapshot
 __all__ = [
     "Accessory",
     "AccessoryType",
+    "AddedDirectoryFace",
     "Blur",
     "BlurLevel",
     "Coordinate",
+    "CreatedDirectoryPerson",
     "DetectedFace",
     "DetectionModel",
+    "DirectoryFace",
+    "DirectoryFaces",
+    "DirectoryPerson",
+    "DynamicPersonGroup",
+    "DynamicPersonGroupMembers",
+    "DynamicPersonGroupReferences",
     "Emotion",
     "Exposure",
     "ExposureLevel",
@@ -90,6 +109,7 @@ __all__ = [
     "NoiseLevel",
     "Occlusion",
     "OperationLocation",
+    "OperationResult",
     "OperationStatus",
     "OperationStatusType",
     "PersistedFace",

@@ -6,6 +6,7 @@ import attrs
 
 __all__ = [
     "ApplySnapshotBody",
+    "DynamicPersonGroupBody",
     "FindSimilarBody",
     "GroupBody",
     "IdentifyBody",
@@ -55,6 +56,8 @@ class IdentifyBody:
     large_person_group_id: str | None = None
     max_num_of_candidates_returned: int | None = None
     confidence_threshold: float | None = None
+    dynamic_person_group_id: str | None = None
+    person_ids: list[str] | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -123,3 +126,13 @@ class ApplySnapshotBody:
 
     object_id: str
     mode: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class DynamicPersonGroupBody:
+    """The body of a dynamic person group's create or update (PersonDirectory)."""
+
+    name: str | None = None
+    user_data: str | None = None
+    add_person_ids: list[str] | None = None
+    remove_person_ids: list[str] | None = None

@@ -17,6 +17,7 @@ from ..models.requests import (
     VerifyFaceToPersonBody,
 )
 from ..session import CallOptions
+from .person_directory import check_targets, identify_person_ids
 
 if TYPE_CHECKING:
     from ..session import FaceSession
@@ -149,11 +150,22 @@ class FaceOperations:
         large_person_group_id: str | None = None,
         max_num_of_candidates_returned: int | None = None,
         confidence_threshold: float | None = None,
+        dynamic_person_group_id: str | None = None,
+        person_ids: Sequence[str] | None = None,
         **options: Unpack[CallOptions],
     ) -> list[IdentifyResult]:
-        """Who each of 1..10 faces is, in exactly one trained (large) person group."""
-        check.exactly_one(
-            person_group_id=person_group_id, large_person_group_id=large_person_group_id
+        """Who each of 1..10 faces is, in exactly one target.
+
+        The target is a trained (large) person group, or the PersonDirectory: a dynamic
+        person group (`dynamic_person_group_id`) or 1..30 directory persons (`person_ids`;
+        `["*"]` is every person). The directory needs no training.
+        """
+        check_targets(
+            self._session.config.api_version,
+            person_group_id=person_group_id,
+            large_person_group_id=large_person_group_id,
+            dynamic_person_group_id=dynamic_person_group_id,
+            person_ids=person_ids,
         )
         body = IdentifyBody(
             face_ids=check.uuid_list("face_ids", face_ids, min_items=1, max_items=10),
@@ -165,6 +177,10 @@ class FaceOperations:
                 "max_num_of_candidates_returned", max_num_of_candidates_returned, 1, 100
             ),
             confidence_threshold=check.unit_interval("confidence_threshold", confidence_threshold),
+            dynamic_person_group_id=check.optional_container_id(
+                "dynamic_person_group_id", dynamic_person_group_id
+            ),
+            person_ids=identify_person_ids(person_ids) if person_ids is not None else None,
         )
         return await self._session.call(
             "POST",
@@ -194,11 +210,19 @@ class FaceOperations:
         *,
         person_group_id: str | None = None,
         large_person_group_id: str | None = None,
+        person_directory: bool = False,
         **options: Unpack[CallOptions],
     ) -> VerifyResult:
-        """Whether a detected face belongs to a person of exactly one (large) person group."""
-        check.exactly_one(
-            person_group_id=person_group_id, large_person_group_id=large_person_group_id
+        """Whether a detected face belongs to a person of exactly one (large) person group.
+
+        With `person_directory=True` instead, the person is one of the PersonDirectory.
+        """
+        directory = check.flag("person_directory", person_directory)
+        check_targets(
+            self._session.config.api_version,
+            person_group_id=person_group_id,
+            large_person_group_id=large_person_group_id,
+            person_directory=True if directory else None,
         )
         body = VerifyFaceToPersonBody(
             face_id=check.uuid_id("face_id", face_id),

@@ -1,22 +1,33 @@
-"""`facekit enroll`: a folder root/<person>/<images> into a (large) person group."""
+"""`facekit enroll`: a folder root/<person>/<images> into a group or the PersonDirectory.
+
+--group ID (with --large): a person group or large person group. --directory: the
+PersonDirectory's persons; --group ID --dynamic: those persons, made members of that
+dynamic person group.
+"""
 
 from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 from ...bulk import (
+    EnrollmentPlan,
     EnrollmentProgress,
     EnrollmentReport,
     SettlePolicy,
     binding_for,
+    enroll_directory,
     enroll_people,
     plan_people,
 )
 from ...bulk.journal import default_journal_path
+from ...client import FaceClient
 from ...errors import FaceValidationError
 from ...models._serde import to_wire
+from ...resources.person_directory import DIRECTORY_VERSIONS
+from ..arguments import target_of
 from ..connection import configured_endpoint, connect
 from ..console import Console, ProgressBar, table
 from ..errors import EXIT_OK, EXIT_PARTIAL
@@ -30,6 +41,12 @@ async def run(args: argparse.Namespace, console: Console) -> int:
         math.isfinite(args.settle_seconds) and args.settle_seconds >= 0
     ):
         raise FaceValidationError("--settle-seconds", "must be a finite number of seconds >= 0")
+    kind, group = target_of(args, DIRECTORY_VERSIONS)
+    in_directory = kind in ("persondirectory", "dynamicpersongroups")
+    if in_directory and args.train:
+        raise FaceValidationError("--train", "the PersonDirectory needs no training")
+    if in_directory and args.queue:
+        raise FaceValidationError("--queue", "a queued enrollment reaches person groups only")
     if args.queue:
         return await _run_on_queue(args, console)
     # Everything the run needs is checked before a client (or an emulator) starts.
@@ -38,8 +55,11 @@ async def run(args: argparse.Namespace, console: Console) -> int:
     async with connect(args, console) as (face, emulator):
         journal: Path | None = Path(args.journal) if args.journal else None
         if journal is None and not args.no_journal and emulator is None:
-            collection = "largepersongroups" if args.large else "persongroups"
-            journal = default_journal_path(binding_for(face, collection, args.group))
+            # A directory's journal is bound to the faces' recognition model.
+            collection, target = (
+                ("persondirectory", args.recognition_model) if in_directory else (kind, group)
+            )
+            journal = default_journal_path(binding_for(face, collection, target or ""))
             try:
                 journal.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             except OSError as exc:
@@ -57,22 +77,48 @@ async def run(args: argparse.Namespace, console: Console) -> int:
             bar.update(p.images_done + p.images_failed, p.images_total, note)
 
         try:
-            report = await enroll_people(
-                face,
-                args.group,
-                plan,
-                large=args.large,
-                journal=journal,
-                concurrency=args.concurrency,
-                recognition_model=args.recognition_model,
-                train=args.train,
-                retry_failed=args.retry_failed,
-                settle=settle,
-                progress=progress,
-            )
+            if in_directory:
+                report = await _into_directory(face, plan, group, journal, settle, progress, args)
+            else:
+                report = await enroll_people(
+                    face,
+                    args.group,
+                    plan,
+                    large=args.large,
+                    journal=journal,
+                    concurrency=args.concurrency,
+                    recognition_model=args.recognition_model,
+                    train=args.train,
+                    retry_failed=args.retry_failed,
+                    settle=settle,
+                    progress=progress,
+                )
         finally:
             bar.close()
     return show_report(report, args, console)
+
+
+async def _into_directory(
+    face: FaceClient,
+    plan: EnrollmentPlan,
+    group: str | None,
+    journal: Path | None,
+    settle: SettlePolicy,
+    progress: Callable[[EnrollmentProgress], None],
+    args: argparse.Namespace,
+) -> EnrollmentReport:
+    """The PersonDirectory's persons, and with --dynamic the members of a dynamic group."""
+    return await enroll_directory(
+        face,
+        plan,
+        recognition_model=args.recognition_model,
+        dynamic_person_group_id=group,
+        journal=journal,
+        concurrency=args.concurrency,
+        retry_failed=args.retry_failed,
+        settle=settle,
+        progress=progress,
+    )
 
 
 async def _run_on_queue(args: argparse.Namespace, console: Console) -> int:
@@ -148,6 +194,10 @@ def show_report(report: EnrollmentReport, args: argparse.Namespace, console: Con
         ("unsettled (looked up next run)", report.faces_unsettled),
         ("seconds", f"{report.elapsed:.1f}"),
     ]
+    if getattr(args, "dynamic", False):
+        rows.append(("dynamic group members added", report.group_members_added))
+    if report.group_error is not None:
+        rows.append(("dynamic group", f"not done: {report.group_error}"))
     if report.training is not None:
         rows.append(("training", report.training.status))
     if report.training_error is not None:

@@ -6,15 +6,17 @@
 * `detection`: detect and the face ids it hands out.
 * `snapshots`: snapshots and the store shared between accounts.
 * `operations`: long-running operations followed at /operations/{id}.
+* `person_directory`: the PersonDirectory's persons, faces per model and dynamic groups.
 
-Liveness sessions and PersonDirectory will each land as a module of their own here, added
-to the Account as a family.
+Liveness sessions will land as a module of their own here, added to the Account as a
+family.
 """
 
 from .account import Account
 from .containers import Container, Containers, Person, StoredFace, Trained, Training, TrainingStatus
 from .detection import DetectedFace, DetectedFaces, Detection, DetectOptions
 from .operations import Operation, Operations
+from .person_directory import DirectoryFace, DirectoryPerson, DynamicGroup, PersonDirectory
 from .snapshots import DEFAULT_SNAPSHOT_STORE, Snapshot, Snapshots, SnapshotStore
 
 __all__ = [
@@ -26,9 +28,13 @@ __all__ = [
     "DetectedFace",
     "DetectedFaces",
     "Detection",
+    "DirectoryFace",
+    "DirectoryPerson",
+    "DynamicGroup",
     "Operation",
     "Operations",
     "Person",
+    "PersonDirectory",
     "Snapshot",
     "SnapshotStore",
     "Snapshots",

@@ -28,6 +28,7 @@ from ..settings import EmulatorSettings, Kind
 from .containers import Containers
 from .detection import DetectedFaces
 from .operations import Operations
+from .person_directory import PersonDirectory
 from .snapshots import DEFAULT_SNAPSHOT_STORE, Snapshots, SnapshotStore
 
 __all__ = ["Account"]
@@ -37,9 +38,10 @@ class Account:
     """One Face resource's data and the rules that guard it.
 
     Its families: `containers` (groups and lists, their persons, faces and trainings),
-    `detected` (face ids from detect), `snapshots` (in the store shared between accounts)
-    and `operations`. Time comes from `clock`, so trainings and operations advance as it
-    moves, evaluated when read (no background tasks).
+    `detected` (face ids from detect), `snapshots` (in the store shared between accounts),
+    `directory` (the PersonDirectory) and `operations`. Time comes from `clock`, so
+    trainings and operations advance as it moves, evaluated when read (no background
+    tasks).
     """
 
     def __init__(
@@ -62,6 +64,7 @@ class Account:
         self.snapshots = Snapshots(
             self.settings, self.clock, self.snapshot_store, self.containers, self.operations
         )
+        self.directory = PersonDirectory(self.settings, self.clock, self.operations)
 
     def now(self) -> float:
         """The account's time, in seconds since the epoch."""
@@ -71,6 +74,8 @@ class Account:
         """Apply what time has completed: finished trainings, due operations, expiries."""
         now = self.now()
         self.containers.advance(now)
+        # Before `operations`: the directory completes its own in the order they end.
+        self.directory.advance(now)
         self.operations.advance(now)
         self.detected.advance(now)
         self.snapshots.advance(now)
@@ -195,3 +200,48 @@ class Account:
         ids = check_id_list(face_ids, "faceIds", 2, 1000)
         faces = [self.detected.find(fid) for fid in ids]
         return cluster(ids, [face.vector for face in faces])
+
+    # -- recognition over detected faces and the PersonDirectory ----------------------------
+
+    def identify_in_directory(
+        self,
+        face_ids: Any,
+        dynamic_person_group_id: Any,
+        person_ids: Any,
+        other_targets: bool,
+        max_candidates: Any,
+        threshold: Any,
+        *,
+        default_candidates: int,
+    ) -> list[Identification]:
+        """The directory persons (of a dynamic group, some, or all) most like each face.
+
+        Only persons whose creation succeeded and faces whose add succeeded, of the query
+        face's recognition model, take part; no training is needed.
+        """
+        ids = check_id_list(face_ids, "faceIds", 1, 10)
+        if other_targets or (dynamic_person_group_id is not None and person_ids is not None):
+            raise ServiceError(
+                400,
+                "IncompatibleIdentificationScopeParametersCombination",
+                "Give exactly one of personGroupId, largePersonGroupId, dynamicPersonGroupId "
+                "and personIds.",
+            )
+        top = check_int(max_candidates, "maxNumOfCandidatesReturned", 1, 100, default_candidates)
+        floor = check_unit(threshold, "confidenceThreshold", VERIFY_THRESHOLD)
+        persons = self.directory.candidates(dynamic_person_group_id, person_ids)
+        queries = [self.detected.find(fid) for fid in ids]
+        return [
+            Identification(
+                face_id,
+                self.directory.rank(query.vector, query.recognition_model, persons, floor, top),
+            )
+            for face_id, query in zip(ids, queries, strict=True)
+        ]
+
+    def verify_directory_person(self, face_id: Any, person_id: Any) -> Verdict:
+        """Whether a detected face shows a directory person (by its closest face in use)."""
+        query = self.detected.find(face_id, status=404)
+        return verdict(
+            self.directory.similarity_to(query.vector, query.recognition_model, person_id)
+        )
