@@ -44,6 +44,15 @@ FACE_ATTRIBUTES = frozenset(
         "qualityForRecognition",
     }
 )
+#: Attributes Microsoft retired (emotion, gender) or limited to approved customers (age,
+#: smile, facialHair, hair, makeup): without approval the service answers 403
+#: UnsupportedFeature, so they are refused unless the caller opts in.
+RETIRED_ATTRIBUTES = frozenset(
+    {"age", "gender", "emotion", "smile", "facialHair", "hair", "makeup"}
+)
+#: Gone from the API after v1.0 (v1.1-preview.1 and later do not list them at all).
+_V1_0_ONLY_ATTRIBUTES = frozenset({"emotion", "gender", "makeup"})
+_V1_0_VERSIONS = ("v1.0", "v1.0-preview")
 
 
 def container_id(parameter: str, value: Any) -> str:
@@ -164,8 +173,18 @@ def target_face(value: Any) -> str | None:
     return ",".join(str(v) for v in value)
 
 
-def face_attributes(value: Any, detection_model: str | None) -> str | None:
-    """Face attribute names (one or several) as the service's csv value; none with detection_02."""
+def face_attributes(
+    value: Any,
+    detection_model: str | None,
+    *,
+    api_version: str,
+    allow_retired: bool = False,
+) -> str | None:
+    """Face attribute names (one or several) as the service's csv value; none with detection_02.
+
+    The retired and limited attributes are refused unless `allow_retired` (an approved
+    resource), and those the API version no longer has are refused whatever it says.
+    """
     if value is None:
         return None
     if isinstance(value, str):
@@ -184,6 +203,21 @@ def face_attributes(value: Any, detection_model: str | None) -> str | None:
     if unknown:
         raise FaceValidationError(
             "return_face_attributes", f"unknown attribute(s) {', '.join(unknown)}"
+        )
+    gone = [v for v in items if v in _V1_0_ONLY_ATTRIBUTES]
+    if gone and api_version not in _V1_0_VERSIONS:
+        raise FaceValidationError(
+            "return_face_attributes",
+            f"{', '.join(gone)}: not in Face API {api_version} (retired); only "
+            f"{', '.join(_V1_0_VERSIONS)} list them",
+        )
+    retired = [v for v in items if v in RETIRED_ATTRIBUTES]
+    if retired and not allow_retired:
+        raise FaceValidationError(
+            "return_face_attributes",
+            f"{', '.join(retired)}: retired or limited by Microsoft (the service answers 403 "
+            "UnsupportedFeature without approval); pass allow_retired_attributes=True if "
+            "this resource is approved for them",
         )
     if items and str(detection_model) == _NO_EXTRAS_DETECTION:
         raise FaceValidationError(

@@ -14,6 +14,7 @@ from ._options import (
     DEFAULT_MAX_RESPONSE_BYTES,
     SessionConfig,
     check_headers,
+    check_limited_access_token,
     check_max_response_bytes,
     check_max_retries,
     check_retry_policy,
@@ -65,6 +66,11 @@ class FaceClient(FaceOperations):
     Requests go over aiohttp: a connection pool of the client's own, or `session`, a
     caller's `aiohttp.ClientSession` (left open). `transport` replaces aiohttp altogether
     with any `facekit.transport.Transport` (a test fake, another HTTP library).
+
+    `limited_access_token` is for customers of an ISV approved for Face's Limited Access
+    features: it goes in every request's `LimitedAccessToken` header, to the endpoint only,
+    and is treated as a secret (never in reprs, logs or errors). Without approval, the
+    service answers face ids, identify and verify with `LimitedAccessError`.
     """
 
     def __init__(
@@ -85,7 +91,9 @@ class FaceClient(FaceOperations):
         session: aiohttp.ClientSession | None = None,
         transport: Transport | None = None,
         allow_insecure_http: bool = False,
+        limited_access_token: str | None = None,
     ) -> None:
+        token = check_limited_access_token(limited_access_token)
         if retry_policy is None:
             policy = attrs.evolve(_retry.RetryPolicy(), max_retries=check_max_retries(max_retries))
         else:
@@ -107,6 +115,7 @@ class FaceClient(FaceOperations):
             headers=check_headers({} if headers is None else headers),
             max_connections=max_connections,
             max_response_bytes=check_max_response_bytes(max_response_bytes),
+            limited_access_token=token,
         )
         self._init_from(
             FaceSession(
@@ -164,6 +173,7 @@ class FaceClient(FaceOperations):
         api_path: str | None = None,
         rate_limiter: Limiter | None = None,
         max_response_bytes: int | None = None,
+        limited_access_token: str | None = None,
     ) -> FaceClient:
         """A copy with other settings that shares this client's connections and limiter.
 
@@ -191,6 +201,11 @@ class FaceClient(FaceOperations):
                 config.max_response_bytes
                 if max_response_bytes is None
                 else check_max_response_bytes(max_response_bytes)
+            ),
+            limited_access_token=(
+                config.limited_access_token
+                if limited_access_token is None
+                else check_limited_access_token(limited_access_token)
             ),
         )
         copy = object.__new__(FaceClient)

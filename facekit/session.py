@@ -30,6 +30,7 @@ from ._aiohttp_transport import AIOHTTP_VERSION, AiohttpTransport
 from ._decide import Act, Decision, Outcome, Why, decide
 from ._options import (
     DEFAULT_MAX_RESPONSE_BYTES,
+    LIMITED_ACCESS_HEADER,
     CallOptions,
     CallSettings,
     SessionConfig,
@@ -491,6 +492,12 @@ class FaceSession:
         name, value, secret = await self._credential()
         headers = SecretHeaders(call.headers)
         headers[name] = value
+        secrets: tuple[str, ...] = (secret,)
+        limited_access = self.config.limited_access_token
+        if limited_access is not None:
+            # Added here, beside the credential, so that no repr of a call shows it.
+            headers[LIMITED_ACCESS_HEADER] = limited_access
+            secrets += (limited_access,)
         stream = call.upload.chunks() if call.upload is not None else None
         request = TransportRequest(
             method=call.method,
@@ -501,7 +508,7 @@ class FaceSession:
             timeout=call.settings.timeout,
             connect_timeout=self.config.connect_timeout,
             max_reply_bytes=self.config.max_response_bytes,
-            secrets=(secret,),
+            secrets=secrets,
         )
         try:
             outcome = await self._pool.transport.send(request)
@@ -582,11 +589,14 @@ class FaceSession:
         )
 
     def _secrets(self) -> list[str]:
+        secrets = (
+            [] if self.config.limited_access_token is None else [self.config.limited_access_token]
+        )
         if self._tokens is not None:
             token = self._tokens.cached()
-            return [token] if token else []
+            return [token, *secrets] if token else secrets
         assert isinstance(self.credential, KeyCredential)
-        return [self.credential.key]
+        return [self.credential.key, *secrets]
 
     def _redact(self, text: str) -> str:
         return redact(text, self._secrets())

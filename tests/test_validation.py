@@ -1393,6 +1393,7 @@ ACCEPTED: list[tuple[str, Action, str, str, Any, dict[str, Any]]] = [
             IMAGE,
             face_id_time_to_live=60,
             return_face_attributes=["age", "qualityForRecognition"],
+            allow_retired_attributes=True,
             detection_model="detection_01",
             return_face_landmarks=True,
         ),

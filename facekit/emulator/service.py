@@ -470,13 +470,33 @@ class FaceService:
 
     # -- face ----------------------------------------------------------------------------------
 
+    def require_approval(self, call: Call) -> None:
+        """Refuse a Limited Access feature to a resource without approval (or an ISV token)."""
+        settings = self.account.settings
+        if settings.limited_access_approved:
+            return
+        token = call.request.headers.get("LimitedAccessToken", "")
+        if token and any(
+            hmac.compare_digest(token.encode(), known.encode())
+            for known in settings.limited_access_tokens
+        ):
+            return
+        raise ServiceError(
+            403,
+            "UnsupportedFeature",
+            "Feature is not supported, please apply for access at https://aka.ms/facerecognition.",
+        )
+
     async def detect(self, call: Call) -> web.Response:
         """Face_DetectWithStream / Face_DetectWithUrl."""
         attributes = call.query("returnFaceAttributes")
+        return_face_id = call.flag("returnFaceId", True)
+        if return_face_id:
+            self.require_approval(call)
         image = await call.image()
         ttl = call.number("faceIdTimeToLive")
         options = DetectOptions(
-            return_face_id=call.flag("returnFaceId", True),
+            return_face_id=return_face_id,
             return_landmarks=call.flag("returnFaceLandmarks", False),
             attributes=[a for a in (attributes or "").split(",") if a],
             recognition_model=call.query("recognitionModel") or "recognition_01",
@@ -488,6 +508,7 @@ class FaceService:
 
     async def find_similar(self, call: Call) -> web.Response:
         """Face_FindSimilar."""
+        self.require_approval(call)
         body = await call.json()
         similar = self.account.find_similar(
             body.get("faceId"),
@@ -501,11 +522,13 @@ class FaceService:
 
     async def group(self, call: Call) -> web.Response:
         """Face_Group."""
+        self.require_approval(call)
         body = await call.json()
         return reply(wire.grouping(self.account.group(body.get("faceIds"))))
 
     async def identify(self, call: Call) -> web.Response:
         """Face_Identify (v1.2 proposes 10 candidates by default, v1.0 one)."""
+        self.require_approval(call)
         body = await call.json()
         results = self.account.identify(
             body.get("faceIds"),
@@ -519,6 +542,7 @@ class FaceService:
 
     async def verify(self, call: Call) -> web.Response:
         """Face_VerifyFaceToFace or Face_VerifyFaceToPerson, told apart by the body."""
+        self.require_approval(call)
         body = await call.json()
         if "faceId1" in body or "faceId2" in body:
             call.operation = "Face_VerifyFaceToFace"
