@@ -16,6 +16,8 @@ from .errors import FaceValidationError
 
 __all__ = [
     "DEFAULT_API_VERSION",
+    "LEGACY_VERSIONS",
+    "SNAPSHOT_API_VERSION",
     "VERSIONS",
     "api_path_of",
     "check_api_version",
@@ -25,8 +27,17 @@ __all__ = [
     "versions_having",
 ]
 
-#: The version a client speaks unless told otherwise.
-DEFAULT_API_VERSION: Final = "v1.0"
+#: The version a client speaks unless told otherwise: v1.2, the GA a Face resource created
+#: today is used with (liveness sessions; trainings followed at operation-Location).
+DEFAULT_API_VERSION: Final = "v1.2"
+
+#: The versions of the older API surface: trainings are followed at GET .../training (their
+#: 202 has no operation-Location), statuses are spelt "notstarted", emotion and gender exist.
+LEGACY_VERSIONS: Final = ("v1.0", "v1.0-preview")
+
+#: Snapshots exist only in v1.0 (and v1.0-preview), whatever version a client speaks; the
+#: public service retired them on 30 June 2023 and answers UnsupportedFeature.
+SNAPSHOT_API_VERSION: Final = "v1.0"
 
 _Template = tuple[str | None, ...]  # None: a parameter segment
 

@@ -1176,7 +1176,8 @@ async def test_a_client_with_a_safe_endpoint_is_built(
     client = FaceClient(credential=KeyCredential(KEY), **arguments)
     try:
         assert client.endpoint == endpoint
-        assert client.api_path == "/face/v1.0"
+        # The GA unless told otherwise.
+        assert client.api_path == "/face/v1.2"
     finally:
         await client.aclose()
 

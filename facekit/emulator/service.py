@@ -30,7 +30,7 @@ from .state import Account, DetectOptions
 
 __all__ = ["VERSIONS", "Call", "FaceService", "image_from_url"]
 
-VERSIONS = ("v1.0", "v1.0-preview", "v1.2", "v1.2-preview.1")
+VERSIONS = ("v1.0", "v1.0-preview", "v1.2", "v1.2-preview.1", "v1.3-preview.1")
 _SNAPSHOT_VERSIONS = ("v1.0", "v1.0-preview")
 #: Logged for a request whose client disconnected before it was handled (nginx's code).
 CLIENT_CLOSED_REQUEST = 499

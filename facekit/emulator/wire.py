@@ -57,8 +57,8 @@ _ID_KEYS = {
 
 
 def is_modern(version: str) -> bool:
-    """v1.2 and its preview: camelCase statuses, trainings behind operation-Location."""
-    return version.startswith("v1.2")
+    """v1.2, its preview and v1.3-preview.1: camelCase statuses, operation-Location."""
+    return version not in ("v1.0", "v1.0-preview")
 
 
 def iso(timestamp: float) -> str:
