@@ -75,6 +75,32 @@ def start_cursor(value: Any) -> str | None:
     return value
 
 
+def opaque_id(parameter: str, value: Any, *, max_length: int = 256) -> str:
+    """An id the service makes up in a form it does not promise (a liveness session's).
+
+    Any printable string will do; each path segment is escaped, so it cannot change the
+    request's path.
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise FaceValidationError(parameter, f"must be a non-empty string, got {_show(value)}")
+    if len(value) > max_length:
+        raise FaceValidationError(parameter, f"must be at most {max_length} characters")
+    if any(ord(char) < 32 or char == "\x7f" for char in value):
+        raise FaceValidationError(parameter, "must not contain control characters")
+    return value
+
+
+def short_text(parameter: str, value: Any, *, max_length: int) -> str | None:
+    """A free-text option of at most `max_length` characters, or None (not sent)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise FaceValidationError(parameter, f"must be a non-empty string, got {_show(value)}")
+    if len(value) > max_length:
+        raise FaceValidationError(parameter, f"must be at most {max_length} characters")
+    return value
+
+
 def optional_container_id(parameter: str, value: Any) -> str | None:
     """A container id, or None (not sent)."""
     return None if value is None else container_id(parameter, value)

@@ -22,6 +22,7 @@ __all__ = [
     "api_path_of",
     "check_api_version",
     "operation_ids",
+    "require_operation",
     "require_route",
     "version_of_api_path",
     "versions_having",
@@ -101,3 +102,23 @@ def require_route(version: str, method: str, path: Sequence[str]) -> None:
     what = " / ".join(names) or f"{method} /{'/'.join(path)}"
     where = f"it is in {', '.join(having)}" if having else "no API version has it"
     raise FaceValidationError("api_version", f"{what} is not in Face API {version}; {where}")
+
+
+def versions_with_operation(method: str, path: Sequence[str], operation_id: str) -> list[str]:
+    """The versions whose route `method /path` has `operation_id`, oldest first."""
+    return [v for v in VERSIONS if operation_id in (operation_ids(v, method, path) or ())]
+
+
+def require_operation(version: str, method: str, path: Sequence[str], operation_id: str) -> None:
+    """Refuse, before sending, an operation its version lacks on a route it has.
+
+    POST /detect is in every version, but detecting in a liveness session's image
+    (FaceDetectionOperations_DetectFromSessionImageId) is not.
+    """
+    if operation_id in (operation_ids(version, method, path) or ()):
+        return
+    having = versions_with_operation(method, path, operation_id)
+    where = f"it is in {', '.join(having)}" if having else "no API version has it"
+    raise FaceValidationError(
+        "api_version", f"{operation_id} is not in Face API {version}; {where}"
+    )

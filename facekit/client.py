@@ -32,6 +32,7 @@ from .resources import (
     FaceOperations,
     LargeFaceLists,
     LargePersonGroups,
+    Liveness,
     PersonGroups,
     Snapshots,
 )
@@ -50,7 +51,8 @@ class FaceClient(FaceOperations):
     Use it as `async with FaceClient(endpoint, KeyCredential(key)) as face:`. Detect,
     find similar, group, identify and verify are methods of the client; the other
     operations hang off `person_groups`, `large_person_groups`, `face_lists`,
-    `large_face_lists` and `snapshots`.
+    `large_face_lists`, `snapshots` (v1.0 only, retired by the public service) and
+    `liveness` (liveness sessions, v1.2 and the previews).
 
     Every request goes through one rate limiter (default: the S0 tier's 10 per second;
     pass `rate_limiter` to share one between clients) and is retried on connection
@@ -136,6 +138,7 @@ class FaceClient(FaceOperations):
         self.face_lists = FaceLists(session)
         self.large_face_lists = LargeFaceLists(session)
         self.snapshots = Snapshots(session)
+        self.liveness = Liveness(session)
 
     @property
     def endpoint(self) -> str:

@@ -478,7 +478,7 @@ class FaceSession:
         headers.setdefault(CLIENT_REQUEST_ID, client_request_id)
         body = None
         if upload is not None:
-            headers["Content-Type"] = "application/octet-stream"
+            headers["Content-Type"] = upload.content_type
             if upload.size is not None:
                 headers["Content-Length"] = str(upload.size)
         elif json is not None:

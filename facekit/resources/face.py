@@ -21,7 +21,7 @@ from ..session import CallOptions
 if TYPE_CHECKING:
     from ..session import FaceSession
 
-__all__ = ["FaceOperations"]
+__all__ = ["FaceOperations", "detect_query"]
 
 #: Every operation of this resource in the REST API (v1.0 operationIds) and the method
 #: that sends it.
@@ -71,7 +71,8 @@ class FaceOperations:
         smile, facialHair, hair, makeup) are refused before sending unless
         `allow_retired_attributes=True`; emotion, gender and makeup exist only in v1.0.
         """
-        params = self._detect_query(
+        params = detect_query(
+            self._session.config.api_version,
             return_face_id=return_face_id,
             return_face_landmarks=return_face_landmarks,
             return_face_attributes=return_face_attributes,
@@ -92,42 +93,6 @@ class FaceOperations:
             result=list[DetectedFace],
             options=options,
         )
-
-    def _detect_query(
-        self,
-        *,
-        return_face_id: bool | None,
-        return_face_landmarks: bool | None,
-        return_face_attributes: Sequence[str] | None,
-        recognition_model: str | None,
-        return_recognition_model: bool | None,
-        detection_model: str | None,
-        face_id_time_to_live: int | None,
-        allow_retired_attributes: bool,
-    ) -> dict[str, object]:
-        """The query of a detect request, every option checked."""
-        detection = check.model_name("detection_model", detection_model)
-        landmarks = check.flag("return_face_landmarks", return_face_landmarks)
-        check.landmarks_allowed(landmarks, detection)
-        allow_retired = check.flag("allow_retired_attributes", allow_retired_attributes)
-        return {
-            "returnFaceId": check.flag("return_face_id", return_face_id),
-            "returnFaceLandmarks": landmarks,
-            "returnFaceAttributes": check.face_attributes(
-                return_face_attributes,
-                detection,
-                api_version=self._session.config.api_version,
-                allow_retired=bool(allow_retired),
-            ),
-            "recognitionModel": check.model_name("recognition_model", recognition_model),
-            "returnRecognitionModel": check.flag(
-                "return_recognition_model", return_recognition_model
-            ),
-            "detectionModel": detection,
-            "faceIdTimeToLive": check.int_range(
-                "face_id_time_to_live", face_id_time_to_live, 60, 86400
-            ),
-        }
 
     async def find_similar(
         self,
@@ -188,7 +153,11 @@ class FaceOperations:
         confidence_threshold: float | None = None,
         **options: Unpack[CallOptions],
     ) -> list[IdentifyResult]:
-        """Who each of 1..10 faces is, in exactly one trained (large) person group."""
+        """Who each of 1..10 faces is, in exactly one trained (large) person group.
+
+        `max_num_of_candidates_returned` left at None takes the service's default: one
+        candidate per face in v1.0 and v1.0-preview, ten since v1.1.
+        """
         check.exactly_one(
             person_group_id=person_group_id, large_person_group_id=large_person_group_id
         )
@@ -248,3 +217,38 @@ class FaceOperations:
         return await self._session.call(
             "POST", ["verify"], json=body, idempotent=True, result=VerifyResult, options=options
         )
+
+
+def detect_query(
+    api_version: str,
+    *,
+    return_face_id: bool | None,
+    return_face_landmarks: bool | None,
+    return_face_attributes: Sequence[str] | None,
+    recognition_model: str | None,
+    return_recognition_model: bool | None,
+    detection_model: str | None,
+    face_id_time_to_live: int | None,
+    allow_retired_attributes: bool,
+) -> dict[str, object]:
+    """The query of a detect request in `api_version`, every option checked."""
+    detection = check.model_name("detection_model", detection_model)
+    landmarks = check.flag("return_face_landmarks", return_face_landmarks)
+    check.landmarks_allowed(landmarks, detection)
+    allow_retired = check.flag("allow_retired_attributes", allow_retired_attributes)
+    return {
+        "returnFaceId": check.flag("return_face_id", return_face_id),
+        "returnFaceLandmarks": landmarks,
+        "returnFaceAttributes": check.face_attributes(
+            return_face_attributes,
+            detection,
+            api_version=api_version,
+            allow_retired=bool(allow_retired),
+        ),
+        "recognitionModel": check.model_name("recognition_model", recognition_model),
+        "returnRecognitionModel": check.flag("return_recognition_model", return_recognition_model),
+        "detectionModel": detection,
+        "faceIdTimeToLive": check.int_range(
+            "face_id_time_to_live", face_id_time_to_live, 60, 86400
+        ),
+    }

@@ -7,13 +7,15 @@
 * `snapshots`: snapshots and the store shared between accounts.
 * `operations`: long-running operations followed at /operations/{id}.
 
-Liveness sessions and PersonDirectory will each land as a module of their own here, added
-to the Account as a family.
+* `liveness`: liveness sessions, their attempts and session images.
+
+PersonDirectory will land as a module of its own here, added to the Account as a family.
 """
 
 from .account import Account
 from .containers import Container, Containers, Person, StoredFace, Trained, Training, TrainingStatus
 from .detection import DetectedFace, DetectedFaces, Detection, DetectOptions
+from .liveness import LivenessAttempt, LivenessSessionRecord, LivenessSessions
 from .operations import Operation, Operations
 from .snapshots import DEFAULT_SNAPSHOT_STORE, Snapshot, Snapshots, SnapshotStore
 
@@ -26,6 +28,9 @@ __all__ = [
     "DetectedFace",
     "DetectedFaces",
     "Detection",
+    "LivenessAttempt",
+    "LivenessSessionRecord",
+    "LivenessSessions",
     "Operation",
     "Operations",
     "Person",

@@ -27,6 +27,7 @@ from ..recognition import (
 from ..settings import EmulatorSettings, Kind
 from .containers import Containers
 from .detection import DetectedFaces
+from .liveness import LivenessSessions
 from .operations import Operations
 from .snapshots import DEFAULT_SNAPSHOT_STORE, Snapshots, SnapshotStore
 
@@ -37,9 +38,10 @@ class Account:
     """One Face resource's data and the rules that guard it.
 
     Its families: `containers` (groups and lists, their persons, faces and trainings),
-    `detected` (face ids from detect), `snapshots` (in the store shared between accounts)
-    and `operations`. Time comes from `clock`, so trainings and operations advance as it
-    moves, evaluated when read (no background tasks).
+    `detected` (face ids from detect), `snapshots` (in the store shared between accounts),
+    `operations` and `liveness` (liveness sessions and their images). Time comes from
+    `clock`, so trainings and operations advance as it moves, evaluated when read (no
+    background tasks).
     """
 
     def __init__(
@@ -62,6 +64,7 @@ class Account:
         self.snapshots = Snapshots(
             self.settings, self.clock, self.snapshot_store, self.containers, self.operations
         )
+        self.liveness = LivenessSessions(self.settings, self.clock)
 
     def now(self) -> float:
         """The account's time, in seconds since the epoch."""
