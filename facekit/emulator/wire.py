@@ -335,7 +335,16 @@ def _ga_attempt(
     if version == "v1.3-preview.1":
         body["clientInformation"] = [{"ip": attempt.client_ip}]
         if record.abuse_monitoring:
-            body["abuseMonitoringResult"] = {"isAbuseDetected": False, "otherFlaggedSessions": []}
+            flagged = []
+            for session_id, attempt_id, image_id in attempt.flagged:
+                other: dict[str, Any] = {"attemptId": attempt_id, "sessionId": session_id}
+                if image_id is not None:
+                    other["sessionImageId"] = image_id
+                flagged.append(other)
+            body["abuseMonitoringResult"] = {
+                "isAbuseDetected": bool(flagged),
+                "otherFlaggedSessions": flagged,
+            }
     return body
 
 

@@ -72,6 +72,9 @@ class LivenessAttempt:
     #: (matchConfidence, isIdentical) for with-verify sessions.
     verify: tuple[float, bool] | None = None
     client_ip: str = "127.0.0.1"
+    #: With abuse monitoring on: (session id, attempt id, session image id) of earlier
+    #: attempts, in other sessions, by the same face.
+    flagged: list[tuple[str, int, str | None]] = field(default_factory=list)
 
     @property
     def succeeded(self) -> bool:
@@ -292,6 +295,15 @@ class LivenessSessions:
                     record.reference.vector, feature_vector(face.identity, face.variant)
                 )
                 attempt.verify = (round(confidence, 8), confidence >= record.threshold)
+        if record.abuse_monitoring:
+            # One face passing through many sessions is what abuse monitoring looks for.
+            attempt.flagged = [
+                (other.session_id, earlier.attempt_id, earlier.session_image_id)
+                for other in self._sessions.values()
+                if other is not record
+                for earlier in other.attempts
+                if earlier.face.identity == face.identity
+            ]
         record.attempts.append(attempt)
         return attempt
 
