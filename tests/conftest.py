@@ -59,6 +59,16 @@ async def client(fake: FakeTransport) -> AsyncIterator[FaceClient]:
         yield face
 
 
+def fake_client(fake: FakeTransport, version: str, **options: Any) -> FaceClient:
+    """A client of `version` over the `fake` transport, with quick retries (close it)."""
+    settings: dict[str, Any] = {
+        "retry_policy": FAST_RETRY,
+        "rate_limiter": RateLimiter(10_000, burst=10_000),
+        **options,
+    }
+    return FaceClient(ENDPOINT, KeyCredential(KEY), api_version=version, transport=fake, **settings)
+
+
 # -- the emulator on 127.0.0.1 and a client of it ------------------------------------------
 
 #: Emulator timings for tests: a training takes about 0.06 s whatever the number of faces.

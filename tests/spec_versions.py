@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Iterable, Set
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -75,3 +78,18 @@ def schema(version: str, ref_or_schema: dict[str, Any] | None) -> dict[str, Any]
     while current is not None and "$ref" in current:
         current = definitions[current["$ref"].rsplit("/", 1)[-1]]
     return current or {}
+
+
+def example_cases(versions: Iterable[str], *, skip: Set[str]) -> list[Any]:
+    """pytest params (version, operation) of every operation with an example file.
+
+    Operations whose id is in `skip` are left out, as are those whose example the spec
+    names but the fixtures lack.
+    """
+    found = []
+    for version in versions:
+        for op in operations(version):
+            if op["operation_id"] in skip or example(version, op["example"] or "") is None:
+                continue
+            found.append(pytest.param(version, op, id=f"{version}-{op['operation_id']}"))
+    return found

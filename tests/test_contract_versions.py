@@ -12,25 +12,23 @@ and verify against them, GetOperationResult) are left to that issue: see ISSUE_1
 
 from __future__ import annotations
 
-import email
-import email.policy
 import json
 import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from email.message import Message
 from typing import Any
 from urllib.parse import quote
 
 import attrs
 import pytest
 
-from facekit import FaceClient, KeyCredential, RateLimiter
+from facekit import FaceClient
 from facekit.models._serde import FaceEnum, parse_datetime, wire_name
 
-from .conftest import ENDPOINT, FAST_RETRY, KEY, image_bytes
-from .fake_transport import Canned, FakeTransport, Sent
-from .spec_versions import example, examples_folder, operations
+from .conftest import KEY, fake_client, image_bytes
+from .fake_transport import Canned, FakeTransport, Sent, form_parts
+from .spec_versions import example, example_cases, examples_folder, operations
+from .test_operations import _query_value
 
 VERSIONS = ("v1.2", "v1.2-preview.1", "v1.3-preview.1")
 IMAGE = image_bytes(4096)
@@ -343,18 +341,7 @@ CALLS.update(_list_faces("FaceList", "face_lists", "faceListId"))
 CALLS.update(_list_faces("LargeFaceList", "large_face_lists", "largeFaceListId"))
 
 
-def cases() -> list[Any]:
-    """(version, operation) for every operation with an example, issue 12's left out."""
-    found = []
-    for version in VERSIONS:
-        for op in operations(version):
-            if op["operation_id"] in ISSUE_12 or example(version, op["example"] or "") is None:
-                continue
-            found.append(pytest.param(version, op, id=f"{version}-{op['operation_id']}"))
-    return found
-
-
-CASES = cases()
+CASES = example_cases(VERSIONS, skip=ISSUE_12)
 
 
 def test_every_example_file_is_replayed_or_named_as_issue_12s() -> None:
@@ -377,18 +364,6 @@ def test_every_example_file_is_replayed_or_named_as_issue_12s() -> None:
 
 
 # -- what the example says should go out ---------------------------------------------------------
-
-
-def _query_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return ",".join(str(v) for v in value)
-    return str(value)
-
-
-def _form_text(value: Any) -> str:
-    return _query_value(value)
 
 
 @attrs.frozen
@@ -431,7 +406,7 @@ def expected_request(version: str, op: dict[str, Any], params: dict[str, Any]) -
                 continue
             value = params.get(name, params.get("body", {}).get(name))
             if value is not None:
-                form[name] = _form_text(value)
+                form[name] = _query_value(value)
     return Expected(
         method=op["method"],
         path=f"/face/{version}{path}",
@@ -441,23 +416,6 @@ def expected_request(version: str, op: dict[str, Any], params: dict[str, Any]) -
         form=form,
         file_field=file_field,
     )
-
-
-def sent_form(sent: Sent) -> dict[str, tuple[str | None, bytes]]:
-    content_type = sent.headers["Content-Type"]
-    assert content_type.startswith("multipart/form-data; boundary=")
-    assert sent.data is not None
-    raw = f"Content-Type: {content_type}\r\n\r\n".encode() + sent.data
-    message = email.message_from_bytes(raw, policy=email.policy.HTTP)
-    parts = {}
-    for part in message.iter_parts():
-        assert isinstance(part, Message)
-        name = part.get_param("name", header="content-disposition")
-        payload = part.get_payload(decode=True)
-        assert isinstance(name, str)
-        assert isinstance(payload, bytes)
-        parts[name] = (part.get_filename(), payload)
-    return parts
 
 
 # -- what the parsed reply must carry ------------------------------------------------------------
@@ -550,14 +508,7 @@ async def test_operation_matches_microsofts_example(
         )
 
     fake.add(re.compile(r".*"), method=op["method"], callback=reply)
-    async with FaceClient(
-        ENDPOINT,
-        KeyCredential(KEY),
-        api_version=version,
-        transport=fake,
-        retry_policy=FAST_RETRY,
-        rate_limiter=RateLimiter(10_000, burst=10_000),
-    ) as face:
+    async with fake_client(fake, version) as face:
         result = await CALLS[op["operation_id"]](face, params)
 
     (request,) = sent
@@ -569,7 +520,7 @@ async def test_operation_matches_microsofts_example(
     assert headers["User-Agent"].startswith("facekit/")
     assert headers["x-ms-client-request-id"]
     if expected.form is not None:
-        parts = sent_form(request)
+        parts = form_parts(request)
         assert expected.file_field is not None
         assert parts.pop(expected.file_field) == ("verify-image", IMAGE)
         if "Parameters" in expected.form:

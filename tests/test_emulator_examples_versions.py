@@ -22,7 +22,7 @@ import pytest
 
 from facekit.emulator import FaceEmulator, SnapshotStore, synthetic_face
 
-from .spec_versions import example, operations, spec
+from .spec_versions import example, example_cases, spec
 from .test_contract_versions import ISSUE_12
 from .test_emulator_examples import (
     ID_PARAMS,
@@ -30,6 +30,7 @@ from .test_emulator_examples import (
     TARGET_FACE_IMAGE_SIZE,
     Api,
     Shape,
+    _substitute,
     compare,
     header_pattern,
     settings,
@@ -278,16 +279,6 @@ async def _prepare_liveness(
 # -- the request ------------------------------------------------------------------------------
 
 
-def _substitute(value: Any, subs: dict[str, str]) -> Any:
-    if isinstance(value, str):
-        return subs.get(value.lower(), value)
-    if isinstance(value, list):
-        return [_substitute(v, subs) for v in value]
-    if isinstance(value, dict):
-        return {k: _substitute(v, subs) for k, v in value.items()}
-    return value
-
-
 def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -349,17 +340,7 @@ def _as_described(candidates: list[dict[str, Any]], request: dict[str, Any]) -> 
     return fixed
 
 
-def cases() -> list[Any]:
-    found = []
-    for version in VERSIONS:
-        for op in operations(version):
-            if op["operation_id"] in ISSUE_12 or example(version, op["example"] or "") is None:
-                continue
-            found.append(pytest.param(version, op, id=f"{version}-{op['operation_id']}"))
-    return found
-
-
-CASES = cases()
+CASES = example_cases(VERSIONS, skip=ISSUE_12)
 
 
 def test_every_example_but_issue_12s_is_replayed() -> None:

@@ -16,12 +16,11 @@ from facekit import (
     KeyCredential,
     LimitedAccessError,
     QuotaExceededError,
-    RateLimiter,
 )
 from facekit.emulator import EmulatorSettings, FaceEmulator, SnapshotStore, synthetic_face
 from facekit.errors import LIMITED_ACCESS_FORM, error_from_response
 
-from .conftest import ENDPOINT, FAST_RETRY, KEY, image_bytes, quick_client_options
+from .conftest import ENDPOINT, KEY, fake_client, image_bytes, quick_client_options
 from .fake_transport import FakeTransport
 
 #: Looks like a real token, so that any leak is found by a plain search.
@@ -38,15 +37,7 @@ NOT_APPROVED = {
 
 
 def client(fake: FakeTransport, version: str = "v1.2", **options: object) -> FaceClient:
-    return FaceClient(
-        ENDPOINT,
-        KeyCredential(KEY),
-        api_version=version,
-        transport=fake,
-        retry_policy=FAST_RETRY,
-        rate_limiter=RateLimiter(10_000, burst=10_000),
-        **options,  # type: ignore[arg-type]
-    )
+    return fake_client(fake, version, **options)
 
 
 def _json(value: object) -> bytes:

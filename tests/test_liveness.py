@@ -7,14 +7,11 @@ plays the end user's device with the session's own token.
 
 from __future__ import annotations
 
-import email
-import email.policy
 import inspect
 import io
 import json
 import re
 from collections.abc import AsyncIterator
-from email.message import Message
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +24,6 @@ from facekit import (
     FaceValidationError,
     KeyCredential,
     NotFoundError,
-    RateLimiter,
     RetryPolicy,
 )
 from facekit.emulator import EmulatorSettings, FaceEmulator, group_photo, synthetic_face
@@ -38,8 +34,8 @@ from facekit.models import (
     LivenessSessionStatus,
 )
 
-from .conftest import ENDPOINT, KEY
-from .fake_transport import FakeTransport, Sent
+from .conftest import ENDPOINT, fake_client
+from .fake_transport import FakeTransport, form_parts
 
 V12 = f"{ENDPOINT}/face/v1.2"
 PREVIEW = f"{ENDPOINT}/face/v1.2-preview.1"
@@ -56,33 +52,11 @@ CREATED = {"sessionId": SESSION["sessionId"], "authToken": SESSION["authToken"]}
 
 
 def client(fake: FakeTransport, version: str = "v1.2") -> FaceClient:
-    return FaceClient(
-        ENDPOINT,
-        KeyCredential(KEY),
-        api_version=version,
-        transport=fake,
-        rate_limiter=RateLimiter(10_000, burst=10_000),
+    return fake_client(
+        fake,
+        version,
         retry_policy=RetryPolicy(max_retries=2, backoff_base=0.001, backoff_max=0.002),
     )
-
-
-def form(sent: Sent) -> dict[str, tuple[str | None, bytes]]:
-    """The multipart/form-data body sent: field name -> (filename, content)."""
-    content_type = sent.headers["Content-Type"]
-    assert content_type.startswith("multipart/form-data; boundary=")
-    assert sent.data is not None
-    raw = f"Content-Type: {content_type}\r\n\r\n".encode() + sent.data
-    message = email.message_from_bytes(raw, policy=email.policy.HTTP)
-    assert message.is_multipart()
-    parts: dict[str, tuple[str | None, bytes]] = {}
-    for part in message.iter_parts():
-        assert isinstance(part, Message)
-        name = part.get_param("name", header="content-disposition")
-        payload = part.get_payload(decode=True)
-        assert isinstance(name, str)
-        assert isinstance(payload, bytes)
-        parts[name] = (part.get_filename(), payload)
-    return parts
 
 
 async def invoke(call: Any, face: FaceClient) -> None:
@@ -237,7 +211,7 @@ async def test_the_verify_image_goes_as_multipart_from_every_source(
             return_verify_image_hash=True,
         )
     (sent,) = fake.requests
-    parts = form(sent)
+    parts = form_parts(sent)
     assert parts == {
         "livenessOperationMode": (None, b"Passive"),
         "deviceCorrelationId": (None, b"device-1"),
@@ -265,7 +239,7 @@ async def test_the_preview_sends_its_parameters_as_one_json_part(fake: FakeTrans
         session = await face.liveness.create_with_verify_session(
             VERIFY_IMAGE, auth_token_time_to_live=120
         )
-    parts = form(fake.requests[0])
+    parts = form_parts(fake.requests[0])
     assert set(parts) == {"Parameters", "VerifyImage"}
     assert json.loads(parts["Parameters"][1]) == {
         "livenessOperationMode": "Passive",
@@ -328,8 +302,8 @@ async def test_a_throttled_creation_sends_the_same_form_again(fake: FakeTranspor
         await face.liveness.create_with_verify_session(VERIFY_IMAGE)
     first, second = fake.requests
     assert (
-        form(first)["verifyImage"]
-        == form(second)["verifyImage"]
+        form_parts(first)["verifyImage"]
+        == form_parts(second)["verifyImage"]
         == (
             "verify-image",
             VERIFY_IMAGE,

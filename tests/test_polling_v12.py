@@ -20,7 +20,6 @@ from facekit import (
     FaceValidationError,
     KeyCredential,
     PollingPolicy,
-    RateLimiter,
     RetryPolicy,
     TrainingFailedError,
     TrainingPoller,
@@ -28,7 +27,7 @@ from facekit import (
 from facekit.emulator import EmulatorSettings, FaceEmulator, synthetic_face
 from facekit.polling import decode_token
 
-from .conftest import ENDPOINT, KEY
+from .conftest import ENDPOINT, KEY, fake_client
 from .fake_transport import Canned, FakeTransport
 
 QUICK = PollingPolicy(initial=0.02, growth=1.5, maximum=0.1, jitter=0.0)
@@ -68,14 +67,8 @@ def emulator_settings() -> EmulatorSettings:
 
 @pytest.fixture
 async def v12(fake: FakeTransport) -> AsyncIterator[FaceClient]:
-    async with FaceClient(
-        ENDPOINT,
-        KeyCredential(KEY),
-        api_version="v1.2",
-        rate_limiter=RateLimiter(10_000, burst=10_000),
-        retry_policy=RetryPolicy(max_retries=1, backoff_base=0.001, backoff_max=0.002),
-        transport=fake,
-    ) as client:
+    retry = RetryPolicy(max_retries=1, backoff_base=0.001, backoff_max=0.002)
+    async with fake_client(fake, "v1.2", retry_policy=retry) as client:
         yield client
 
 

@@ -196,27 +196,28 @@ class AbuseMonitoringResult:
 
 
 @attrs.frozen(kw_only=True)
-class LivenessSessionAttempt:
-    """One attempt of the end user: its result, or its error."""
+class _Attempt:
+    """What every attempt has, whatever its session's kind."""
 
     attempt_id: int
     attempt_status: LivenessAttemptStatus
-    result: LivenessResult | None = None
     error: LivenessError | None = None
     client_information: list[ClientInformation] = attrs.field(factory=list)
     abuse_monitoring_result: AbuseMonitoringResult | None = None
 
 
 @attrs.frozen(kw_only=True)
-class LivenessWithVerifySessionAttempt:
+class LivenessSessionAttempt(_Attempt):
+    """One attempt of the end user: its result, or its error."""
+
+    result: LivenessResult | None = None
+
+
+@attrs.frozen(kw_only=True)
+class LivenessWithVerifySessionAttempt(_Attempt):
     """One attempt of a with-verify session: its result (with the match), or its error."""
 
-    attempt_id: int
-    attempt_status: LivenessAttemptStatus
     result: LivenessWithVerifyResult | None = None
-    error: LivenessError | None = None
-    client_information: list[ClientInformation] = attrs.field(factory=list)
-    abuse_monitoring_result: AbuseMonitoringResult | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -336,7 +337,38 @@ class LivenessSessionItem:
 
 
 @attrs.frozen(kw_only=True)
-class LivenessSession:
+class _Session:
+    """What every session has, in any version's shape (see LivenessSession)."""
+
+    session_id: str = attrs.field(metadata={"aliases": ("id",)})
+    auth_token: str | None = attrs.field(default=None, **_SECRET)
+    status: LivenessSessionStatus | None = None
+    model_version: LivenessModel | None = None
+    is_abuse_monitoring_enabled: bool | None = None
+    expected_client_ip_address: str | None = None
+    created_date_time: datetime | None = None
+    session_start_date_time: datetime | None = None
+    session_expired: bool | None = None
+    device_correlation_id: str | None = None
+    auth_token_time_to_live_in_seconds: int | None = None
+    result: LivenessSessionAuditEntry | None = None
+
+    def _latest_result(self) -> LivenessResult | None:
+        raise NotImplementedError
+
+    @property
+    def decision(self) -> LivenessDecision | None:
+        """The latest attempt's decision (the audit entry's in the previews), or None."""
+        latest = self._latest_result()
+        if latest is not None:
+            return latest.liveness_decision
+        if self.result is not None:
+            return self.result.response.body.liveness_decision
+        return None
+
+
+@attrs.frozen(kw_only=True)
+class LivenessSession(_Session):
     """A liveness session: created, then read back for the device's result.
 
     v1.2 and v1.3-preview.1 fill `status`, `model_version` and `results` (every attempt);
@@ -345,72 +377,36 @@ class LivenessSession:
     the previews send it only on creation); it is left out of the repr.
     """
 
-    session_id: str = attrs.field(metadata={"aliases": ("id",)})
-    auth_token: str | None = attrs.field(default=None, **_SECRET)
-    status: LivenessSessionStatus | None = None
-    model_version: LivenessModel | None = None
     results: LivenessSessionResults = attrs.field(factory=LivenessSessionResults)
-    is_abuse_monitoring_enabled: bool | None = None
-    expected_client_ip_address: str | None = None
-    created_date_time: datetime | None = None
-    session_start_date_time: datetime | None = None
-    session_expired: bool | None = None
-    device_correlation_id: str | None = None
-    auth_token_time_to_live_in_seconds: int | None = None
-    result: LivenessSessionAuditEntry | None = None
 
-    @property
-    def decision(self) -> LivenessDecision | None:
-        """The latest attempt's decision (the audit entry's in the previews), or None."""
+    def _latest_result(self) -> LivenessResult | None:
         latest = self.results.latest
-        if latest is not None and latest.result is not None:
-            return latest.result.liveness_decision
-        if self.result is not None:
-            return self.result.response.body.liveness_decision
-        return None
+        return None if latest is None else latest.result
 
 
 @attrs.frozen(kw_only=True)
-class LivenessWithVerifySession:
+class LivenessWithVerifySession(_Session):
     """A liveness-with-verify session: liveness, and whether it is the verify image's face.
 
     As LivenessSession; `results.verify_references` (v1.2) or `verify_image` (the previews'
     creation) describe the verify image's face.
     """
 
-    session_id: str = attrs.field(metadata={"aliases": ("id",)})
-    auth_token: str | None = attrs.field(default=None, **_SECRET)
-    status: LivenessSessionStatus | None = None
-    model_version: LivenessModel | None = None
     results: LivenessWithVerifySessionResults = attrs.field(
         factory=LivenessWithVerifySessionResults
     )
-    is_abuse_monitoring_enabled: bool | None = None
-    expected_client_ip_address: str | None = None
     verify_image: LivenessWithVerifyImage | None = None
-    created_date_time: datetime | None = None
-    session_start_date_time: datetime | None = None
-    session_expired: bool | None = None
-    device_correlation_id: str | None = None
-    auth_token_time_to_live_in_seconds: int | None = None
-    result: LivenessSessionAuditEntry | None = None
 
-    @property
-    def decision(self) -> LivenessDecision | None:
-        """The latest attempt's decision (the audit entry's in the previews), or None."""
+    def _latest_result(self) -> LivenessWithVerifyResult | None:
         latest = self.results.latest
-        if latest is not None and latest.result is not None:
-            return latest.result.liveness_decision
-        if self.result is not None:
-            return self.result.response.body.liveness_decision
-        return None
+        return None if latest is None else latest.result
 
     @property
     def verify_result(self) -> LivenessWithVerifyOutputs | None:
         """The latest attempt's match with the verify image, or None."""
-        latest = self.results.latest
-        if latest is not None and latest.result is not None:
-            return latest.result.verify_result
+        latest = self._latest_result()
+        if latest is not None:
+            return latest.verify_result
         if self.result is not None:
             return self.result.response.body.verify_result
         return None

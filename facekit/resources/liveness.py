@@ -18,7 +18,7 @@ from __future__ import annotations
 import builtins
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any, Final, Unpack
+from typing import Any, Final, TypeVar, Unpack
 
 from .. import _validation as check
 from .._versions import VERSIONS, operation_ids, require_operation
@@ -39,6 +39,8 @@ from ._base import Resource
 from .face import detect_query
 
 __all__ = ["Liveness"]
+
+T = TypeVar("T")
 
 #: Every liveness operation of the REST API (v1.1-preview.1 to v1.3-preview.1 operationIds)
 #: and the method that sends it.
@@ -169,22 +171,11 @@ class Liveness(Resource):
         self, session_id: str, **options: Unpack[CallOptions]
     ) -> LivenessSession:
         """The session with the device's result: its attempts (v1.2) or audit entry (previews)."""
-        return await self._session.call(
-            "GET",
-            [*self._family()["liveness"], check.opaque_id("session_id", session_id)],
-            idempotent=True,
-            result=LivenessSession,
-            options=options,
-        )
+        return await self._get("liveness", session_id, LivenessSession, options)
 
     async def delete_session(self, session_id: str, **options: Unpack[CallOptions]) -> None:
         """Delete the session and its data; its token stops working."""
-        await self._session.call(
-            "DELETE",
-            [*self._family()["liveness"], check.opaque_id("session_id", session_id)],
-            idempotent=False,
-            options=options,
-        )
+        await self._delete("liveness", session_id, options)
 
     def list_sessions(
         self, *, start: str | None = None, top: int | None = None, **options: Unpack[CallOptions]
@@ -296,24 +287,13 @@ class Liveness(Resource):
         self, session_id: str, **options: Unpack[CallOptions]
     ) -> LivenessWithVerifySession:
         """The with-verify session with the device's result and the match with the image."""
-        return await self._session.call(
-            "GET",
-            [*self._family()["verify"], check.opaque_id("session_id", session_id)],
-            idempotent=True,
-            result=LivenessWithVerifySession,
-            options=options,
-        )
+        return await self._get("verify", session_id, LivenessWithVerifySession, options)
 
     async def delete_with_verify_session(
         self, session_id: str, **options: Unpack[CallOptions]
     ) -> None:
         """Delete the with-verify session and its data; its token stops working."""
-        await self._session.call(
-            "DELETE",
-            [*self._family()["verify"], check.opaque_id("session_id", session_id)],
-            idempotent=False,
-            options=options,
-        )
+        await self._delete("verify", session_id, options)
 
     def list_with_verify_sessions(
         self, *, start: str | None = None, top: int | None = None, **options: Unpack[CallOptions]
@@ -501,6 +481,25 @@ class Liveness(Resource):
             ),
         }
         return {name: value for name, value in fields.items() if value is not None}
+
+    async def _get(self, kind: str, session_id: str, model: type[T], options: CallOptions) -> T:
+        """GET one session of `kind` ("liveness" or "verify") as `model`."""
+        return await self._session.call(
+            "GET",
+            [*self._family()[kind], check.opaque_id("session_id", session_id)],
+            idempotent=True,
+            result=model,
+            options=options,
+        )
+
+    async def _delete(self, kind: str, session_id: str, options: CallOptions) -> None:
+        """DELETE one session of `kind` ("liveness" or "verify")."""
+        await self._session.call(
+            "DELETE",
+            [*self._family()[kind], check.opaque_id("session_id", session_id)],
+            idempotent=False,
+            options=options,
+        )
 
     def _only_in_v1_3(self, **given: object) -> None:
         version = self._session.config.api_version
