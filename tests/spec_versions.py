@@ -30,12 +30,22 @@ def examples_folder(version: str) -> Path:
     return FIXTURES / version / "examples"
 
 
+#: v1.0-preview's references into Common/Parameters.json: the image URL (a JSON body) and
+#: the image stream (an octet-stream body).
+_COMMON = {
+    "ImageUrl": {"name": "ImageUrl", "in": "body"},
+    "ImageStream": {"name": "Image", "in": "body"},
+}
+
+
 def _resolve(document: dict[str, Any], param: dict[str, Any]) -> dict[str, Any]:
     ref = param.get("$ref")
     if ref is None:
         return param
-    assert ref.startswith("#/parameters/"), ref
-    return dict(document["parameters"][ref.rsplit("/", 1)[-1]])
+    name = ref.rsplit("/", 1)[-1]
+    if ref.startswith("#/parameters/"):
+        return dict(document["parameters"][name])
+    return dict(_COMMON[name])
 
 
 @functools.cache

@@ -23,23 +23,29 @@ import attrs
 import pytest
 
 from facekit import FaceClient
+from facekit.models import OperationLocation
 from facekit.models._serde import FaceEnum, parse_datetime, wire_name
 
 from .conftest import KEY, fake_client, image_bytes
 from .fake_transport import Canned, FakeTransport, Sent, form_parts
 from .spec_versions import example, example_cases, examples_folder, operations
-from .test_operations import _query_value
+from .test_operations import CALLS as V1_0_CALLS
+from .test_operations import IMAGE as V1_0_IMAGE
+from .test_operations import IMAGE_URL as V1_0_IMAGE_URL
+from .test_operations import _query_value, assert_carries
 
 VERSIONS = ("v1.2", "v1.2-preview.1", "v1.3-preview.1")
+#: v1.0-preview speaks v1.0's operationIds: its examples go through v1.0's calls.
+LEGACY_PREVIEW = "v1.0-preview"
 IMAGE = image_bytes(4096)
 #: Placeholder URLs of the examples are not URLs; this one stands in for them.
-IMAGE_URL = "https://images.example.org/faces/family.jpg"
+IMAGE_URL = V1_0_IMAGE_URL
 
 
 def _is_issue_12(operation_id: str) -> bool:
     """PersonDirectory, dynamic person groups and the operations that follow them."""
     return (
-        operation_id.startswith("PersonDirectoryOperations_")
+        operation_id.startswith(("PersonDirectoryOperations_", "PersonDirectory_"))
         or operation_id == "GetOperationResult"
         or operation_id
         in (
@@ -53,7 +59,7 @@ def _is_issue_12(operation_id: str) -> bool:
 #: The operations of these versions that issue 12 (PersonDirectory) implements and tests.
 ISSUE_12 = frozenset(
     op["operation_id"]
-    for version in VERSIONS
+    for version in (*VERSIONS, LEGACY_PREVIEW)
     for op in operations(version)
     if _is_issue_12(op["operation_id"])
 )
@@ -342,6 +348,7 @@ CALLS.update(_list_faces("LargeFaceList", "large_face_lists", "largeFaceListId")
 
 
 CASES = example_cases(VERSIONS, skip=ISSUE_12)
+LEGACY_CASES = example_cases([LEGACY_PREVIEW], skip=ISSUE_12)
 
 
 def test_every_example_file_is_replayed_or_named_as_issue_12s() -> None:
@@ -357,8 +364,19 @@ def test_every_example_file_is_replayed_or_named_as_issue_12s() -> None:
         assert replayed | skipped == files, version
         assert not replayed & skipped
         assert len(replayed) == expected_cases, version
-    # Issue 12's: 3 in v1.2 and v1.3-preview.1, 24 in v1.2-preview.1 (20 of them CRUD).
-    assert len(ISSUE_12) == 24
+    # v1.0-preview: v1.0's 69 operations, and PersonDirectory's examples left to issue 12.
+    assert len(LEGACY_CASES) == 69
+    assert {c.values[1]["operation_id"] for c in LEGACY_CASES} == set(V1_0_CALLS)
+    legacy_files = {p.name for p in examples_folder(LEGACY_PREVIEW).glob("*.json")}
+    legacy_skipped = {
+        op["example"] for op in operations(LEGACY_PREVIEW) if op["operation_id"] in ISSUE_12
+    }
+    assert {c.values[1]["example"] for c in LEGACY_CASES} | legacy_skipped == legacy_files
+    # Issue 12's: 3 in v1.2 and v1.3-preview.1, 24 in v1.2-preview.1 (20 of them CRUD), and
+    # v1.0-preview's PersonDirectory operations.
+    assert len(ISSUE_12) == 24 + sum(
+        1 for op in operations(LEGACY_PREVIEW) if op["operation_id"].startswith("PersonDirectory")
+    )
     # Every operation replayed has a call, and every call is replayed.
     assert {c.values[1]["operation_id"] for c in CASES} == set(CALLS)
 
@@ -393,8 +411,10 @@ def expected_request(version: str, op: dict[str, Any], params: dict[str, Any]) -
             if name in params:
                 query[name] = _query_value(params[name])
         elif where == "body":
-            if "application/octet-stream" in op["consumes"]:
+            if "application/octet-stream" in op["consumes"] or name == "Image":
                 stream = True
+            elif name == "ImageUrl":
+                json_body = {"url": IMAGE_URL}
             elif name in params:
                 json_body = params[name]
                 if isinstance(json_body, dict) and "url" in json_body:
@@ -546,3 +566,49 @@ async def test_operation_matches_microsofts_example(
         assert result is None
     else:
         carries(result, reply_body)
+
+
+@pytest.mark.parametrize(("version", "op"), LEGACY_CASES)
+async def test_a_v1_0_preview_operation_matches_microsofts_example(
+    version: str, op: dict[str, Any], fake: FakeTransport
+) -> None:
+    # The calls of tests/test_operations.py, on a client of v1.0-preview. Snapshots are the
+    # exception: they always go to v1.0 (the only version whose routes the service kept).
+    data = example(version, op["example"])
+    assert data is not None
+    params = data["parameters"]
+    expected = expected_request(version, op, params)
+    if op["operation_id"].startswith("Snapshot_"):
+        expected = attrs.evolve(
+            expected, path=expected.path.replace(f"/face/{version}", "/face/v1.0")
+        )
+    ((status_text, response),) = data["responses"].items()
+    reply_body = response.get("body")
+    reply_headers = response.get("header", response.get("headers", {}))
+    fake.add(
+        re.compile(r".*"),
+        method=op["method"],
+        status=int(status_text),
+        body=json.dumps(reply_body) if reply_body is not None else "",
+        headers={"Content-Type": "application/json", **reply_headers},
+    )
+    async with fake_client(fake, version) as face:
+        result = await V1_0_CALLS[op["operation_id"]](face, params)
+
+    (request,) = fake.requests
+    assert (request.method, request.url.path) == (expected.method, expected.path)
+    assert dict(request.url.query) == expected.query
+    assert request.headers["Ocp-Apim-Subscription-Key"] == KEY
+    if expected.stream:
+        assert request.headers["Content-Type"] == "application/octet-stream"
+        assert request.data == V1_0_IMAGE
+    elif expected.json is not None:
+        assert request.json == expected.json
+    else:
+        assert "Content-Type" not in request.headers
+    if isinstance(result, OperationLocation):
+        assert result.location == reply_headers["Operation-Location"]
+    elif reply_body is None:
+        assert result is None
+    else:
+        assert_carries(result, reply_body)
