@@ -623,3 +623,18 @@ async def test_v1_3_settings_round_trip_on_the_emulator(
 
 
 _RECT = {"width": 78, "height": 78, "left": 394, "top": 54}
+
+
+@pytest.mark.parametrize("source", ["file", "async iterator"])
+async def test_a_streamed_verify_image_reaches_the_service_whole(
+    face: FaceClient, emulator: FaceEmulator, source: str
+) -> None:
+    # On the wire through aiohttp: a seekable file with a Content-Length, an async
+    # iterator chunked; the emulator reads the form back and finds the face in the image.
+    image: Any = io.BytesIO(VERIFY_IMAGE) if source == "file" else chunks(VERIFY_IMAGE, 777)
+    session = await face.liveness.create_with_verify_session(image)
+    (reference,) = session.results.verify_references
+    stored = emulator.account.liveness.find("verify", session.session_id).reference
+    assert stored is not None
+    assert stored.face.identity == "ann"
+    assert reference.face_rectangle.width == stored.face.rect.width
