@@ -30,12 +30,12 @@ __all__ = [
     "SessionConfig",
     "check_call_options",
     "check_headers",
-    "check_limited_access_token",
     "check_max_response_bytes",
     "check_max_retries",
     "check_retry_policy",
     "check_seconds",
     "is_loopback",
+    "limited_access_token_problem",
     "normalize_endpoint",
     "resolve_api_version",
 ]
@@ -231,20 +231,19 @@ def check_headers(headers: Any) -> dict[str, str]:
     return checked
 
 
-def check_limited_access_token(value: Any) -> str | None:
-    """An approved ISV's Limited Access token: a non-empty header value, or None.
+def limited_access_token_problem(value: Any) -> str | None:
+    """What is wrong with a Limited Access token (None: a header value, or no token).
 
-    The value is never quoted in an error: it is a secret.
+    It returns rather than raises, so that the caller can drop the token from its frame
+    before raising: the token is a secret, and error reporters render frames' locals.
     """
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():
-        raise FaceValidationError("limited_access_token", "must be a non-empty string or None")
+        return "must be a non-empty string or None"
     if _HEADER_VALUE_FORBIDDEN.search(value):
-        raise FaceValidationError(
-            "limited_access_token", "contains CR, LF or another control character"
-        )
-    return value
+        return "contains CR, LF or another control character"
+    return None
 
 
 def check_seconds(parameter: str, value: Any) -> float:

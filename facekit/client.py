@@ -14,14 +14,15 @@ from ._options import (
     DEFAULT_MAX_RESPONSE_BYTES,
     SessionConfig,
     check_headers,
-    check_limited_access_token,
     check_max_response_bytes,
     check_max_retries,
     check_retry_policy,
     check_seconds,
+    limited_access_token_problem,
     normalize_endpoint,
     resolve_api_version,
 )
+from ._secrets import SecretText
 from ._versions import DEFAULT_API_VERSION
 from .auth import KeyCredential, TokenCredential
 from .errors import FaceValidationError
@@ -95,7 +96,14 @@ class FaceClient(FaceOperations):
         allow_insecure_http: bool = False,
         limited_access_token: str | None = None,
     ) -> None:
-        token = check_limited_access_token(limited_access_token)
+        # The token is a secret: out of this frame's locals before anything can raise.
+        problem = limited_access_token_problem(limited_access_token)
+        token = (
+            None if problem or limited_access_token is None else SecretText(limited_access_token)
+        )
+        del limited_access_token
+        if problem:
+            raise FaceValidationError("limited_access_token", problem)
         if retry_policy is None:
             policy = attrs.evolve(_retry.RetryPolicy(), max_retries=check_max_retries(max_retries))
         else:
@@ -182,6 +190,13 @@ class FaceClient(FaceOperations):
 
         Closing the copy does not close the shared connections; close the original.
         """
+        problem = limited_access_token_problem(limited_access_token)
+        token = (
+            None if problem or limited_access_token is None else SecretText(limited_access_token)
+        )
+        del limited_access_token
+        if problem:
+            raise FaceValidationError("limited_access_token", problem)
         config = self._session.config
         policy = config.retry if retry_policy is None else check_retry_policy(retry_policy)
         if max_retries is not None:
@@ -205,11 +220,7 @@ class FaceClient(FaceOperations):
                 if max_response_bytes is None
                 else check_max_response_bytes(max_response_bytes)
             ),
-            limited_access_token=(
-                config.limited_access_token
-                if limited_access_token is None
-                else check_limited_access_token(limited_access_token)
-            ),
+            limited_access_token=config.limited_access_token if token is None else token,
         )
         copy = object.__new__(FaceClient)
         copy._init_from(self._session.copy(config, rate_limiter), owner=False)
@@ -252,6 +263,9 @@ class FaceClient(FaceOperations):
         await self.aclose()
 
     def __repr__(self) -> str:
+        if "_session" not in vars(self):
+            # Rendered while __init__ raises (an error reporter showing the frame's locals).
+            return "FaceClient(<not built>)"
         return (
             f"FaceClient(endpoint={self.endpoint!r}, api_version={self.api_version!r}, "
             f"credential={self._session.credential!r})"
