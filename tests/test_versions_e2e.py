@@ -6,10 +6,22 @@ from typing import Any
 
 import pytest
 
-from facekit import FaceClient, KeyCredential
-from facekit.emulator import FaceEmulator, synthetic_face
+from facekit import FaceClient, KeyCredential, PollingPolicy
+from facekit.emulator import EmulatorSettings, FaceEmulator, synthetic_face
 
+QUICK = PollingPolicy(initial=0.02, maximum=0.1, jitter=0.0)
 PEOPLE = ("ann", "bob", "cid", "dee", "eve", "fay", "gus", "hal", "ivy", "jon", "kim", "lou")
+
+
+@pytest.fixture
+def emulator_settings() -> EmulatorSettings:
+    """Quick trainings and snapshot operations."""
+    return EmulatorSettings(
+        training_queue_seconds=0.01,
+        training_base_seconds=0.05,
+        training_seconds_per_face=0.0,
+        snapshot_base_seconds=0.05,
+    )
 
 
 @pytest.mark.parametrize(("version", "candidates"), [("v1.0", 1), ("v1.2", 10)])
@@ -46,10 +58,12 @@ async def test_a_v1_2_client_takes_and_applies_snapshots_through_v1_0(
 ) -> None:
     assert face.api_version == "v1.2"
     emulator.seed_group("fam", {"ann": [1]}, large=True)
-    take = await face.snapshots.begin_take("LargePersonGroup", "fam", [emulator.subscription_id])
+    take = await face.snapshots.begin_take(
+        "LargePersonGroup", "fam", [emulator.subscription_id], polling=QUICK
+    )
     snapshot_id = await take
     assert (await face.snapshots.get(snapshot_id)).type == "LargePersonGroup"
-    location = await (await face.snapshots.begin_apply(snapshot_id, "fam-copy"))
+    location = await (await face.snapshots.begin_apply(snapshot_id, "fam-copy", polling=QUICK))
     assert location.endswith("/largepersongroups/fam-copy")
     snapshot_calls = {
         r.version for r in emulator.log.requests if "snapshot" in r.path or "/operations/" in r.path
