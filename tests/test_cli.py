@@ -217,6 +217,22 @@ def test_the_api_version_can_be_chosen(
     assert [r.version for r in configured.log.requests] == [version]
 
 
+def test_a_retired_attribute_needs_the_flag(
+    configured: FaceEmulator, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    photo = tmp_path / "one.png"
+    photo.write_bytes(synthetic_face("ann"))
+    assert main(["detect", str(photo), "--attributes", "age"]) == EXIT_USAGE
+    assert "allow_retired_attributes" in capsys.readouterr().err
+    assert configured.log.requests == []
+    assert (
+        main(["detect", str(photo), "--attributes", "age", "--allow-retired-attributes", "--json"])
+        == EXIT_OK
+    )
+    (found,) = json.loads(capsys.readouterr().out)
+    assert 0 < found["faceAttributes"]["age"] < 120
+
+
 def test_an_unknown_api_version_is_a_usage_error(
     configured: FaceEmulator, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -128,6 +128,12 @@ def build_parser() -> argparse.ArgumentParser:
     detect.add_argument("--detection-model", default=None)
     detect.add_argument("--recognition-model", default=None)
     detect.add_argument("--face-id", action="store_true", help="return face ids")
+    detect.add_argument(
+        "--allow-retired-attributes",
+        action="store_true",
+        help="allow age, smile, facialHair, hair (and v1.0's emotion, gender, makeup): "
+        "for a resource with Limited Access approval",
+    )
 
     identify = commands.add_parser(
         "identify", parents=[common], help="who is in an image, in a trained group"
