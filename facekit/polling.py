@@ -281,7 +281,8 @@ class TrainingPoller(Poller[TrainingStatus, TrainingStatus]):
     Since v1.1 the train request answers 202 with an `operation-Location` (`location`):
     the poller follows it (relative or absolute, on the endpoint's host only) and, once it
     succeeded, reads the container's training status once for the result. Without one (v1.0
-    and v1.0-preview, or a training already running) it polls GET .../training.
+    and v1.0-preview, or a training already running), or once the location answers 404, it
+    polls GET .../training.
 
     Right after POST train the service may still show the previous training's result at
     .../training. Such a status is treated as not started yet when it is identical to the
@@ -338,8 +339,16 @@ class TrainingPoller(Poller[TrainingStatus, TrainingStatus]):
     async def _fetch_operation(
         self, url: yarl.URL
     ) -> tuple[TrainingStatus | None, RawResponse | None]:
-        """One poll of the operation-Location: a TrainingStatus, or an operation's status."""
-        response = await self._session.send("GET", url, idempotent=True)
+        """One poll of the operation-Location: a TrainingStatus, or an operation's status.
+
+        A location the service no longer knows (its URLs expire after 48 hours) falls back
+        to polling the container's training status, which stays the record.
+        """
+        try:
+            response = await self._session.send("GET", url, idempotent=True)
+        except NotFoundError:
+            self.url = self.location = None
+            return await self._fetch()
         data = response.json()
         if isinstance(data, dict) and "createdDateTime" in data:
             return self._session.parse(response, TrainingStatus), response

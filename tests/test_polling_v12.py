@@ -247,6 +247,27 @@ async def test_a_location_answering_a_training_status_is_taken_as_it_is(
     assert len(fake.sent("GET")) == 3
 
 
+async def test_a_location_the_service_forgot_falls_back_to_the_training_status(
+    v12: FaceClient, fake: FakeTransport
+) -> None:
+    # Operation URLs expire after 48 hours: a poller resumed later reads the container.
+    queued(fake, f"/operations/{OPERATION_ID}")
+    fake.get(
+        f"{V12}/operations/{OPERATION_ID}",
+        status=404,
+        payload={"error": {"code": "OperationNotFound", "message": "gone"}},
+    )
+    fake.get(TRAINING_URL, payload={**SUCCEEDED, "createdDateTime": "2099-01-01T00:00:00Z"})
+    poller = await v12.large_person_groups.begin_train("fam", polling=QUICK)
+    assert (await poller).status == "succeeded"
+    assert [r.url.path for r in fake.sent("GET")][-2:] == [
+        f"/face/v1.2/operations/{OPERATION_ID}",
+        "/face/v1.2/largepersongroups/fam/training",
+    ]
+    assert (poller.url, poller.location) == (None, None)
+    assert decode_token(poller.continuation_token())["location"] is None
+
+
 async def test_a_malformed_operation_reply_is_a_response_error(
     v12: FaceClient, fake: FakeTransport
 ) -> None:
