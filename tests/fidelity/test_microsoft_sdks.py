@@ -504,6 +504,14 @@ def test_new_sdk_liveness_session_create_result_list_audit_delete(emulator: Face
         assert result.result.session_image_id == done["sessionImageId"]
         image = b"".join(sessions.get_session_image(done["sessionImageId"]))
         assert image.startswith(b"\x89PNG")
+        (found,) = sessions.detect_from_session_image(
+            session_image_id=done["sessionImageId"],
+            detection_model=DETECTION,
+            recognition_model=RECOGNITION,
+            return_face_id=True,
+        )
+        assert found.face_id
+        assert found.face_rectangle.width > 0
 
         listed = sessions.get_liveness_sessions()
         assert [item.id for item in listed] == [created.session_id]
