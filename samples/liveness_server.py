@@ -20,7 +20,7 @@ Run it against facekit's Face emulator, which also plays the phone:
     python samples/liveness_server.py                # serves on 127.0.0.1:8081
     python samples/liveness_server.py --self-test    # a real user, a spoof, an impostor
 
-or against a Face resource (v1.2; liveness needs Limited Access approval):
+or against a Face resource (Face API v1.2):
 
     FACE_ENDPOINT=https://NAME.cognitiveservices.azure.com FACE_KEY=... \\
         python samples/liveness_server.py --references photos/ [--port 8081]
