@@ -55,7 +55,7 @@ from facekit import FaceClient, KeyCredential, FaceError, RateLimiter
 async def main():
     endpoint, cap = sys.argv[1], int(sys.argv[2])
     options = {"max_response_bytes": cap} if cap else {}
-    async with FaceClient(endpoint, KeyCredential("k" * 32), max_retries=0,
+    async with FaceClient(endpoint, KeyCredential("k" * 32), api_version="v1.0", max_retries=0,
                           rate_limiter=RateLimiter(1000), **options) as face:
         await face.person_groups.list(top=1).page()  # warm up imports and the pool
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -69,6 +69,7 @@ class AiohttpTransport:
                 allow_redirects=False,
                 # facekit decodes gzip and deflate itself, under its size cap.
                 auto_decompress=False,
+                skip_auto_headers=_skipped_headers(request),
             )
             complete = False
             try:
@@ -101,6 +102,18 @@ class AiohttpTransport:
     def __repr__(self) -> str:
         owner = "own pool" if self._owned else "caller's session"
         return f"AiohttpTransport({owner}, closed={self.closed})"
+
+
+def _skipped_headers(request: TransportRequest) -> tuple[str, ...]:
+    """Headers aiohttp must not add on its own.
+
+    Without a body aiohttp would still send `Content-Type: application/octet-stream`; a
+    body-less request (train, a GET, a DELETE) goes out with no Content-Type, as the spec
+    (no `consumes`) and Microsoft's SDKs send it.
+    """
+    if request.body is None and not any(name.lower() == "content-type" for name in request.headers):
+        return ("Content-Type",)
+    return ()
 
 
 def no_reply(exc: Exception, request: TransportRequest) -> NoReply:

@@ -24,6 +24,7 @@ from .errors import FaceValidationError
 
 __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
+    "LIMITED_ACCESS_HEADER",
     "CallOptions",
     "CallSettings",
     "SessionConfig",
@@ -34,6 +35,7 @@ __all__ = [
     "check_retry_policy",
     "check_seconds",
     "is_loopback",
+    "limited_access_token_problem",
     "normalize_endpoint",
     "resolve_api_version",
 ]
@@ -45,6 +47,8 @@ __all__ = [
 #: room to spare; pages of large-face-list faces (1,000 x 1 KB userData, at most ~6.2 MB)
 #: and detect (100 faces with landmarks and attributes, well under 1 MB) are far smaller.
 DEFAULT_MAX_RESPONSE_BYTES = 128 * 1024 * 1024
+#: The header an approved ISV's Limited Access token travels in (`limited_access_token=`).
+LIMITED_ACCESS_HEADER = "LimitedAccessToken"
 
 # Credentials and host are facekit's; the framing headers are the HTTP library's (a wrong
 # length would desynchronize the connection).
@@ -57,6 +61,8 @@ _PROTECTED_HEADERS = frozenset(
         "transfer-encoding",
         # facekit decodes replies itself, under its size cap, in the codings it asks for.
         "accept-encoding",
+        # A secret: set with limited_access_token=, which keeps it out of reprs and errors.
+        LIMITED_ACCESS_HEADER.lower(),
     }
 )
 # RFC 9110 token characters: a header name with anything else (space, colon, CR, LF) could
@@ -93,6 +99,8 @@ class SessionConfig:
     headers: Mapping[str, str]
     max_connections: int
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    #: Sent as the LimitedAccessToken header; a secret, so never shown.
+    limited_access_token: str | None = attrs.field(default=None, repr=False)
 
     @property
     def api_path(self) -> str:
@@ -203,6 +211,10 @@ def check_headers(headers: Any) -> dict[str, str]:
             raise FaceValidationError(
                 "headers", f"header names must be str, got {type(name).__name__}"
             )
+        if name.strip().lower() == LIMITED_ACCESS_HEADER.lower():
+            raise FaceValidationError(
+                "headers", f"{name.strip()} is a secret: pass it as limited_access_token="
+            )
         if name.strip().lower() in _PROTECTED_HEADERS:
             raise FaceValidationError(
                 "headers", f"{name.strip()} is set by facekit from the credential and endpoint"
@@ -217,6 +229,21 @@ def check_headers(headers: Any) -> dict[str, str]:
             )
         checked[name] = value
     return checked
+
+
+def limited_access_token_problem(value: Any) -> str | None:
+    """What is wrong with a Limited Access token (None: a header value, or no token).
+
+    It returns rather than raises, so that the caller can drop the token from its frame
+    before raising: the token is a secret, and error reporters render frames' locals.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        return "must be a non-empty string or None"
+    if _HEADER_VALUE_FORBIDDEN.search(value):
+        return "contains CR, LF or another control character"
+    return None
 
 
 def check_seconds(parameter: str, value: Any) -> float:

@@ -7,7 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["MIN_REDACTED_SECRET", "REDACTED", "SecretHeaders", "describe", "redact", "shorten"]
+__all__ = [
+    "MIN_REDACTED_SECRET",
+    "REDACTED",
+    "SecretHeaders",
+    "SecretText",
+    "describe",
+    "redact",
+    "shorten",
+]
 
 #: Secrets shorter than this are not searched for in text (they would mangle it).
 MIN_REDACTED_SECRET = 8
@@ -24,6 +32,19 @@ class SecretHeaders(dict[str, str]):
 
     def __repr__(self) -> str:
         return f"<{len(self)} request headers: {', '.join(self)}>"
+
+
+class SecretText(str):
+    """A secret string (a Limited Access token) whose repr hides it.
+
+    It is still the string where it is used (a header value); a frame's rendered locals
+    and the reprs of what holds it show only that it is there.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<secret>"
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:

@@ -44,6 +44,15 @@ FACE_ATTRIBUTES = frozenset(
         "qualityForRecognition",
     }
 )
+#: Attributes Microsoft retired (emotion, gender) or limited to approved customers (age,
+#: smile, facialHair, hair, makeup): without approval the service answers 403
+#: UnsupportedFeature, so they are refused unless the caller opts in.
+RETIRED_ATTRIBUTES = frozenset(
+    {"age", "gender", "emotion", "smile", "facialHair", "hair", "makeup"}
+)
+#: Gone from the API after v1.0 (v1.1-preview.1 and later do not list them at all).
+_V1_0_ONLY_ATTRIBUTES = frozenset({"emotion", "gender", "makeup"})
+_V1_0_VERSIONS = ("v1.0", "v1.0-preview")
 
 
 def container_id(parameter: str, value: Any) -> str:
@@ -63,6 +72,32 @@ def start_cursor(value: Any) -> str | None:
     """A list's `start` cursor: the id after which the page begins (at most 64 chars)."""
     if value is not None and (not isinstance(value, str) or len(value) > CONTAINER_ID_MAX):
         raise FaceValidationError("start", "must be a string of at most 64 characters")
+    return value
+
+
+def opaque_id(parameter: str, value: Any, *, max_length: int = 256) -> str:
+    """An id the service makes up in a form it does not promise (a liveness session's).
+
+    Any printable string will do; each path segment is escaped, so it cannot change the
+    request's path.
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise FaceValidationError(parameter, f"must be a non-empty string, got {_show(value)}")
+    if len(value) > max_length:
+        raise FaceValidationError(parameter, f"must be at most {max_length} characters")
+    if any(ord(char) < 32 or char == "\x7f" for char in value):
+        raise FaceValidationError(parameter, "must not contain control characters")
+    return value
+
+
+def short_text(parameter: str, value: Any, *, max_length: int) -> str | None:
+    """A free-text option of at most `max_length` characters, or None (not sent)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise FaceValidationError(parameter, f"must be a non-empty string, got {_show(value)}")
+    if len(value) > max_length:
+        raise FaceValidationError(parameter, f"must be at most {max_length} characters")
     return value
 
 
@@ -164,8 +199,18 @@ def target_face(value: Any) -> str | None:
     return ",".join(str(v) for v in value)
 
 
-def face_attributes(value: Any, detection_model: str | None) -> str | None:
-    """Face attribute names (one or several) as the service's csv value; none with detection_02."""
+def face_attributes(
+    value: Any,
+    detection_model: str | None,
+    *,
+    api_version: str,
+    allow_retired: bool = False,
+) -> str | None:
+    """Face attribute names (one or several) as the service's csv value; none with detection_02.
+
+    The retired and limited attributes are refused unless `allow_retired` (an approved
+    resource), and those the API version no longer has are refused whatever it says.
+    """
     if value is None:
         return None
     if isinstance(value, str):
@@ -184,6 +229,21 @@ def face_attributes(value: Any, detection_model: str | None) -> str | None:
     if unknown:
         raise FaceValidationError(
             "return_face_attributes", f"unknown attribute(s) {', '.join(unknown)}"
+        )
+    gone = [v for v in items if v in _V1_0_ONLY_ATTRIBUTES]
+    if gone and api_version not in _V1_0_VERSIONS:
+        raise FaceValidationError(
+            "return_face_attributes",
+            f"{', '.join(gone)}: not in Face API {api_version} (retired); only "
+            f"{', '.join(_V1_0_VERSIONS)} list them",
+        )
+    retired = [v for v in items if v in RETIRED_ATTRIBUTES]
+    if retired and not allow_retired:
+        raise FaceValidationError(
+            "return_face_attributes",
+            f"{', '.join(retired)}: retired or limited by Microsoft (the service answers 403 "
+            "UnsupportedFeature without approval); pass allow_retired_attributes=True if "
+            "this resource is approved for them",
         )
     if items and str(detection_model) == _NO_EXTRAS_DETECTION:
         raise FaceValidationError(

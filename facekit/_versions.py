@@ -16,17 +16,29 @@ from .errors import FaceValidationError
 
 __all__ = [
     "DEFAULT_API_VERSION",
+    "LEGACY_VERSIONS",
+    "SNAPSHOT_API_VERSION",
     "VERSIONS",
     "api_path_of",
     "check_api_version",
     "operation_ids",
+    "require_operation",
     "require_route",
     "version_of_api_path",
     "versions_having",
 ]
 
-#: The version a client speaks unless told otherwise.
-DEFAULT_API_VERSION: Final = "v1.0"
+#: The version a client speaks unless told otherwise: v1.2, the GA a Face resource created
+#: today is used with (liveness sessions; trainings followed at operation-Location).
+DEFAULT_API_VERSION: Final = "v1.2"
+
+#: The versions of the older API surface: trainings are followed at GET .../training (their
+#: 202 has no operation-Location), statuses are spelt "notstarted", emotion and gender exist.
+LEGACY_VERSIONS: Final = ("v1.0", "v1.0-preview")
+
+#: Snapshots exist only in v1.0 (and v1.0-preview), whatever version a client speaks; the
+#: public service retired them on 30 June 2023 and answers UnsupportedFeature.
+SNAPSHOT_API_VERSION: Final = "v1.0"
 
 _Template = tuple[str | None, ...]  # None: a parameter segment
 
@@ -90,3 +102,23 @@ def require_route(version: str, method: str, path: Sequence[str]) -> None:
     what = " / ".join(names) or f"{method} /{'/'.join(path)}"
     where = f"it is in {', '.join(having)}" if having else "no API version has it"
     raise FaceValidationError("api_version", f"{what} is not in Face API {version}; {where}")
+
+
+def versions_with_operation(method: str, path: Sequence[str], operation_id: str) -> list[str]:
+    """The versions whose route `method /path` has `operation_id`, oldest first."""
+    return [v for v in VERSIONS if operation_id in (operation_ids(v, method, path) or ())]
+
+
+def require_operation(version: str, method: str, path: Sequence[str], operation_id: str) -> None:
+    """Refuse, before sending, an operation its version lacks on a route it has.
+
+    POST /detect is in every version, but detecting in a liveness session's image
+    (FaceDetectionOperations_DetectFromSessionImageId) is not.
+    """
+    if operation_id in (operation_ids(version, method, path) or ()):
+        return
+    having = versions_with_operation(method, path, operation_id)
+    where = f"it is in {', '.join(having)}" if having else "no API version has it"
+    raise FaceValidationError(
+        "api_version", f"{operation_id} is not in Face API {version}; {where}"
+    )

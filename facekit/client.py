@@ -18,9 +18,11 @@ from ._options import (
     check_max_retries,
     check_retry_policy,
     check_seconds,
+    limited_access_token_problem,
     normalize_endpoint,
     resolve_api_version,
 )
+from ._secrets import SecretText
 from ._versions import DEFAULT_API_VERSION
 from .auth import KeyCredential, TokenCredential
 from .errors import FaceValidationError
@@ -31,6 +33,7 @@ from .resources import (
     FaceOperations,
     LargeFaceLists,
     LargePersonGroups,
+    Liveness,
     PersonDirectory,
     PersonGroups,
     Snapshots,
@@ -50,7 +53,9 @@ class FaceClient(FaceOperations):
     Use it as `async with FaceClient(endpoint, KeyCredential(key)) as face:`. Detect,
     find similar, group, identify and verify are methods of the client; the other
     operations hang off `person_groups`, `large_person_groups`, `face_lists`,
-    `large_face_lists`, `snapshots` and `person_directory`.
+    `large_face_lists`, `snapshots` (v1.0 only, retired by the public service),
+    `person_directory` (the previews) and `liveness` (liveness sessions, v1.2 and the
+    previews).
 
     Every request goes through one rate limiter (default: the S0 tier's 10 per second;
     pass `rate_limiter` to share one between clients) and is retried on connection
@@ -66,6 +71,11 @@ class FaceClient(FaceOperations):
     Requests go over aiohttp: a connection pool of the client's own, or `session`, a
     caller's `aiohttp.ClientSession` (left open). `transport` replaces aiohttp altogether
     with any `facekit.transport.Transport` (a test fake, another HTTP library).
+
+    `limited_access_token` is for customers of an ISV approved for Face's Limited Access
+    features: it goes in every request's `LimitedAccessToken` header, to the endpoint only,
+    and is treated as a secret (never in reprs, logs or errors). Without approval, the
+    service answers face ids, identify and verify with `LimitedAccessError`.
     """
 
     def __init__(
@@ -86,7 +96,16 @@ class FaceClient(FaceOperations):
         session: aiohttp.ClientSession | None = None,
         transport: Transport | None = None,
         allow_insecure_http: bool = False,
+        limited_access_token: str | None = None,
     ) -> None:
+        # The token is a secret: out of this frame's locals before anything can raise.
+        problem = limited_access_token_problem(limited_access_token)
+        token = (
+            None if problem or limited_access_token is None else SecretText(limited_access_token)
+        )
+        del limited_access_token
+        if problem:
+            raise FaceValidationError("limited_access_token", problem)
         if retry_policy is None:
             policy = attrs.evolve(_retry.RetryPolicy(), max_retries=check_max_retries(max_retries))
         else:
@@ -108,6 +127,7 @@ class FaceClient(FaceOperations):
             headers=check_headers({} if headers is None else headers),
             max_connections=max_connections,
             max_response_bytes=check_max_response_bytes(max_response_bytes),
+            limited_access_token=token,
         )
         self._init_from(
             FaceSession(
@@ -129,6 +149,7 @@ class FaceClient(FaceOperations):
         self.large_face_lists = LargeFaceLists(session)
         self.snapshots = Snapshots(session)
         self.person_directory = PersonDirectory(session)
+        self.liveness = Liveness(session)
 
     @property
     def endpoint(self) -> str:
@@ -166,11 +187,19 @@ class FaceClient(FaceOperations):
         api_path: str | None = None,
         rate_limiter: Limiter | None = None,
         max_response_bytes: int | None = None,
+        limited_access_token: str | None = None,
     ) -> FaceClient:
         """A copy with other settings that shares this client's connections and limiter.
 
         Closing the copy does not close the shared connections; close the original.
         """
+        problem = limited_access_token_problem(limited_access_token)
+        token = (
+            None if problem or limited_access_token is None else SecretText(limited_access_token)
+        )
+        del limited_access_token
+        if problem:
+            raise FaceValidationError("limited_access_token", problem)
         config = self._session.config
         policy = config.retry if retry_policy is None else check_retry_policy(retry_policy)
         if max_retries is not None:
@@ -194,6 +223,7 @@ class FaceClient(FaceOperations):
                 if max_response_bytes is None
                 else check_max_response_bytes(max_response_bytes)
             ),
+            limited_access_token=config.limited_access_token if token is None else token,
         )
         copy = object.__new__(FaceClient)
         copy._init_from(self._session.copy(config, rate_limiter), owner=False)
@@ -236,6 +266,9 @@ class FaceClient(FaceOperations):
         await self.aclose()
 
     def __repr__(self) -> str:
+        if "_session" not in vars(self):
+            # Rendered while __init__ raises (an error reporter showing the frame's locals).
+            return "FaceClient(<not built>)"
         return (
             f"FaceClient(endpoint={self.endpoint!r}, api_version={self.api_version!r}, "
             f"credential={self._session.credential!r})"

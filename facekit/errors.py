@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from ._retry_after import retry_after_seconds
 
@@ -19,6 +19,7 @@ __all__ = [
     "FaceTimeoutError",
     "FaceValidationError",
     "ForbiddenError",
+    "LimitedAccessError",
     "NotFoundError",
     "OperationFailedError",
     "QuotaExceededError",
@@ -93,6 +94,9 @@ class FaceResponseError(FaceError):
 class FaceAPIError(FaceError):
     """The service refused the request; `code` is the service's own error code."""
 
+    #: What to do about it, after the service's own message (a subclass may say).
+    _hint: ClassVar[str] = ""
+
     def __init__(
         self,
         *,
@@ -104,6 +108,8 @@ class FaceAPIError(FaceError):
         possibly_applied: bool = False,
     ) -> None:
         head = f"({code}) {message}" if code else message
+        if self._hint:
+            head = f"{head.rstrip()} {self._hint}"
         text = head + _describe(status, request_id)
         if possibly_applied:
             text += _AMBIGUOUS_NOTE
@@ -126,6 +132,26 @@ class AuthenticationError(FaceAPIError):
 
 class ForbiddenError(FaceAPIError):
     """HTTP 403: a feature needs approval or is retired, or a quota is reached."""
+
+
+#: Where Microsoft takes applications for the Limited Access features of Face.
+LIMITED_ACCESS_FORM = "https://aka.ms/facerecognition"
+
+
+class LimitedAccessError(ForbiddenError):
+    """HTTP 403 UnsupportedFeature: the resource lacks approval for what was asked.
+
+    Face ids (`return_face_id`, which the service turns on by default), identify, verify,
+    find similar and group need Limited Access approval; the retired or limited attributes
+    (age, gender, emotion, smile, facial hair, hair, makeup) need it too, or are gone.
+    """
+
+    _hint = (
+        "This Face resource is not approved for it: apply for Limited Access at "
+        f"{LIMITED_ACCESS_FORM} (an approved ISV's customers pass limited_access_token=). "
+        "Without approval, detect with return_face_id=False and leave out the retired "
+        "attributes."
+    )
 
 
 class QuotaExceededError(ForbiddenError):
@@ -246,6 +272,8 @@ def error_from_response(
     }
     if status == 429:
         return RateLimitError(retry_after=retry_after_seconds(headers, message), **common)
+    if status == 403 and code == "UnsupportedFeature":
+        return LimitedAccessError(**common)
     if status == 403 and _is_quota(code, message):
         return QuotaExceededError(**common)
     if status >= 500:

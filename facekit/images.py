@@ -5,7 +5,8 @@ from __future__ import annotations
 import io
 import os
 import stat
-from collections.abc import AsyncGenerator, AsyncIterable, Callable
+import uuid
+from collections.abc import AsyncGenerator, AsyncIterable, Callable, Sequence
 from typing import IO, Any, TypeAlias
 
 import anyio
@@ -14,7 +15,7 @@ import yarl
 from . import _validation as check
 from .errors import FaceValidationError
 
-__all__ = ["ImageInput", "ImageUpload", "ProgressCallback", "image_request"]
+__all__ = ["ImageInput", "ImageUpload", "ProgressCallback", "form_upload", "image_request"]
 
 #: What image parameters accept. A `str` must be an http(s) URL; pass a `pathlib.Path`
 #: for a file on disk.
@@ -33,6 +34,7 @@ class ImageUpload:
 
     `size` is known for bytes, paths and seekable files (and checked against 1 KB..6 MB
     before anything is sent); `replayable` says whether a retry can send it again.
+    `form_upload` wraps one in a multipart/form-data body (`content_type` says which).
     """
 
     def __init__(
@@ -42,11 +44,16 @@ class ImageUpload:
         size: int | None,
         replayable: bool,
         progress: ProgressCallback | None = None,
+        content_type: str = "application/octet-stream",
+        max_bytes: int = check.IMAGE_MAX_BYTES,
     ) -> None:
         self._opener = opener
         self.size = size
         self.replayable = replayable
         self.progress = progress
+        self.content_type = content_type
+        #: The most bytes the stream may yield (the image's 6 MB, plus any framing).
+        self.max_bytes = max_bytes
         self.started = False
         #: Set when the stream itself broke a limit mid-upload (unknown-size sources).
         self.error: FaceValidationError | None = None
@@ -79,7 +86,7 @@ class ImageUpload:
                 if not chunk:
                     continue
                 sent += len(chunk)
-                if sent > check.IMAGE_MAX_BYTES:
+                if sent > self.max_bytes:
                     self.error = FaceValidationError(
                         "image", "stream is larger than 6 MB, the most the service accepts"
                     )
@@ -96,6 +103,59 @@ class ImageUpload:
                         raise self.error from exc
         finally:
             await chunks.aclose()
+
+
+def form_upload(
+    image: ImageUpload,
+    fields: Sequence[tuple[str, str]],
+    *,
+    file_field: str,
+    filename: str,
+) -> ImageUpload:
+    """`image` as one part of a multipart/form-data body, after the text `fields`.
+
+    The image still streams chunk by chunk, within its own 6 MB, and replays as it would
+    alone; the size is known when the image's is.
+    """
+    boundary = f"facekit-{uuid.uuid4().hex}"
+    head = bytearray()
+    for name, value in fields:
+        head += f"--{boundary}\r\n".encode()
+        head += f'Content-Disposition: form-data; name="{_quoted(name)}"\r\n\r\n'.encode()
+        head += value.encode() + b"\r\n"
+    head += f"--{boundary}\r\n".encode()
+    head += (
+        f'Content-Disposition: form-data; name="{_quoted(file_field)}"; '
+        f'filename="{_quoted(filename)}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode()
+    tail = f"\r\n--{boundary}--\r\n".encode()
+    framing = len(head) + len(tail)
+    opener = image._opener
+
+    async def framed() -> AsyncGenerator[bytes, None]:
+        yield bytes(head)
+        chunks = opener()
+        try:
+            async for chunk in chunks:
+                yield chunk
+        finally:
+            await chunks.aclose()
+        yield tail
+
+    return ImageUpload(
+        framed,
+        size=None if image.size is None else image.size + framing,
+        replayable=image.replayable,
+        progress=image.progress,
+        content_type=f"multipart/form-data; boundary={boundary}",
+        max_bytes=image.max_bytes + framing,
+    )
+
+
+def _quoted(name: str) -> str:
+    # A form name or filename is facekit's own; escape it anyway, as RFC 7578 says.
+    return name.replace("\\", "\\\\").replace('"', '\\"').replace("\r", "").replace("\n", "")
 
 
 def image_request(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from .errors import FaceResponseError
 
@@ -23,6 +23,9 @@ class AsyncPager(Generic[T]):
     end past the previous one: a server that ignores `start`, or an empty or repeated id,
     is a FaceResponseError ("cursor did not advance") instead of an endless walk; an item
     at or before `start` on a later page (an inclusive cursor) is not yielded twice.
+
+    Ids compare as strings (ordinal), unless `order` maps an id to what it sorts by (liveness
+    audit entries have numeric ids: "10" comes after "9").
     """
 
     def __init__(
@@ -32,11 +35,13 @@ class AsyncPager(Generic[T]):
         *,
         start: str | None = None,
         top: int | None = None,
+        order: Callable[[str], Any] | None = None,
     ) -> None:
         self._fetch = fetch
         self._key = key
         self.start = start
         self.top = top
+        self._order = order
 
     async def page(self) -> list[T]:
         """One page, exactly as asked: from `start`, at most `top` items."""
@@ -50,7 +55,7 @@ class AsyncPager(Generic[T]):
             items = await self._fetch(start, size)
             if len(items) >= size:
                 cursor = self._key(items[-1])
-                if not advances(start, cursor):
+                if not advances(start, cursor, self._order):
                     raise FaceResponseError(
                         f"list cursor did not advance: a full page after start={start!r} "
                         f"ended with id {cursor!r}; the service should list ids in "
@@ -60,7 +65,9 @@ class AsyncPager(Generic[T]):
             if start is not None:
                 # The cursor is exclusive: an item at or before it (a server that takes
                 # start as inclusive repeats the last item of the page before) is dropped.
-                items = [item for item in items if not _at_or_before(self._key(item), start)]
+                items = [
+                    item for item in items if not _at_or_before(self._key(item), start, self._order)
+                ]
             if items:
                 yield items
             if not full:
@@ -80,15 +87,32 @@ class AsyncPager(Generic[T]):
         return f"AsyncPager(start={self.start!r}, top={self.top!r})"
 
 
-def _at_or_before(key: object, start: str) -> bool:
-    return isinstance(key, str) and key <= start
+def _at_or_before(key: object, start: str, order: Callable[[str], Any] | None = None) -> bool:
+    if not isinstance(key, str):
+        return False
+    if order is None:
+        return key <= start
+    return bool(_sort_key(key, order) <= _sort_key(start, order))
 
 
-def advances(start: str | None, cursor: object) -> bool:
+def advances(start: str | None, cursor: object, order: Callable[[str], Any] | None = None) -> bool:
     """Whether a page's last id moves the walk forward: a non-empty string past `start`.
 
-    Exclusive, in ordinal string order, as the service compares ids.
+    Exclusive, in ordinal string order as the service compares ids (or by `order`).
     """
     if not isinstance(cursor, str) or not cursor:
         return False
-    return start is None or cursor > start
+    if start is None:
+        return True
+    if order is None:
+        return cursor > start
+    return bool(_sort_key(cursor, order) > _sort_key(start, order))
+
+
+def _sort_key(value: str, order: Callable[[str], Any]) -> Any:
+    try:
+        return order(value)
+    except (TypeError, ValueError):
+        raise FaceResponseError(
+            f"list cursor {value[:64]!r} cannot be ordered as the list's ids are"
+        ) from None

@@ -23,6 +23,7 @@ import yarl
 
 from . import _validation as check
 from ._retry import retry_after_seconds
+from ._versions import SNAPSHOT_API_VERSION, VERSIONS
 from .errors import (
     FaceResponseError,
     FaceTimeoutError,
@@ -31,7 +32,7 @@ from .errors import (
     OperationFailedError,
     TrainingFailedError,
 )
-from .models import OperationStatus, TrainingStatus
+from .models import OperationStatus, TrainingStatus, TrainingStatusType
 from .models._serde import structure, to_wire
 from .models.directory import AddedDirectoryFace, CreatedDirectoryPerson, OperationResult
 from .models.enums import OperationStatusType
@@ -281,12 +282,19 @@ class Poller(Generic[S, R]):
 
 
 class TrainingPoller(Poller[TrainingStatus, TrainingStatus]):
-    """Follows GET .../training after a train request; returns the final TrainingStatus.
+    """Follows a training to its end; returns the final TrainingStatus.
 
-    Right after POST train the service may still show the previous training's result. Such
-    a status is treated as not started yet when it is identical to the one read just before
-    the train request (`previous`), or when it was created before this training was queued
-    by the service's own clock (the Date header of the 202, less a second of slack).
+    Since v1.1 the train request answers 202 with an `operation-Location` (`location`):
+    the poller follows it (relative or absolute, on the endpoint's host only) and, once it
+    succeeded, reads the container's training status once for the result. Without one (v1.0
+    and v1.0-preview, or a training already running), or once the location answers 404, it
+    polls GET .../training.
+
+    Right after POST train the service may still show the previous training's result at
+    .../training. Such a status is treated as not started yet when it is identical to the
+    one read just before the train request (`previous`), or when it was created before this
+    training was queued by the service's own clock (the Date header of the 202, less a
+    second of slack).
     """
 
     def __init__(
@@ -297,9 +305,15 @@ class TrainingPoller(Poller[TrainingStatus, TrainingStatus]):
         *,
         queued_at: datetime | None,
         previous: TrainingStatus | None = None,
+        location: str | None = None,
         policy: PollingPolicy | None = None,
     ) -> None:
         super().__init__(session, policy)
+        if location is not None and not isinstance(location, str):
+            raise FaceValidationError("location", "must be a str or None")
+        # Resolved now so that a location on another host is refused before any request.
+        self.url = None if location is None else session.resolve_location(location)
+        self.location = location
         if queued_at is not None and (
             not isinstance(queued_at, datetime) or queued_at.utcoffset() is None
         ):
@@ -313,6 +327,8 @@ class TrainingPoller(Poller[TrainingStatus, TrainingStatus]):
         self.previous = previous
 
     async def _fetch(self) -> tuple[TrainingStatus | None, RawResponse | None]:
+        if self.url is not None:
+            return await self._fetch_operation(self.url)
         url = self._session.url_for([self.collection, self.container_id, "training"], method="GET")
         try:
             response = await self._session.send("GET", url, idempotent=True)
@@ -325,6 +341,34 @@ class TrainingPoller(Poller[TrainingStatus, TrainingStatus]):
         if self._is_stale(status):
             return None, response
         return status, response
+
+    async def _fetch_operation(
+        self, url: yarl.URL
+    ) -> tuple[TrainingStatus | None, RawResponse | None]:
+        """One poll of the operation-Location: a TrainingStatus, or an operation's status.
+
+        A location the service no longer knows (its URLs expire after 48 hours) falls back
+        to polling the container's training status, which stays the record.
+        """
+        try:
+            response = await self._session.send("GET", url, idempotent=True)
+        except NotFoundError:
+            self.url = self.location = None
+            return await self._fetch()
+        data = response.json()
+        if isinstance(data, dict) and "createdDateTime" in data:
+            return self._session.parse(response, TrainingStatus), response
+        operation = self._session.parse(response, OperationStatus)
+        if status_word(operation) != "succeeded":
+            return _as_training(operation), response
+        # The operation ended well: the container's own status is the result (it carries
+        # the time of the last successful training).
+        path = [self.collection, self.container_id, "training"]
+        final = await self._session.call("GET", path, idempotent=True, result=TrainingStatus)
+        if status_word(final) != "succeeded":
+            # Read a moment too early (a replica behind): the operation's word stands.
+            return _as_training(operation), response
+        return final, response
 
     def _is_stale(self, status: TrainingStatus) -> bool:
         if self.previous is not None and status == self.previous:
@@ -356,7 +400,18 @@ class TrainingPoller(Poller[TrainingStatus, TrainingStatus]):
             "id": self.container_id,
             "queued_at": self.queued_at.isoformat() if self.queued_at else None,
             "previous": to_wire(self.previous) if self.previous is not None else None,
+            "location": self.location,
         }
+
+
+def _as_training(operation: OperationStatus) -> TrainingStatus:
+    """An operation's status as the training status it stands for."""
+    return TrainingStatus(
+        status=TrainingStatusType(operation.status.value),
+        created_date_time=operation.created_time,
+        last_action_date_time=operation.last_action_time,
+        message=operation.message,
+    )
 
 
 class OperationPoller(Poller[OperationStatus, str]):
@@ -377,8 +432,9 @@ class OperationPoller(Poller[OperationStatus, str]):
         super().__init__(session, policy)
         if purpose not in _PURPOSES:
             raise FaceValidationError("purpose", f"must be one of {', '.join(_PURPOSES)}")
-        # Resolved now so that a location on another host is refused before any request.
-        self.url = session.resolve_location(location)
+        # Resolved now so that a location on another host is refused before any request;
+        # a relative one lies under v1.0, the only version with snapshots.
+        self.url = session.resolve_location(location, version=SNAPSHOT_API_VERSION)
         self.location = location
         self.purpose = purpose
 
@@ -447,6 +503,7 @@ def resume(
 ) -> Poller[Any, Any]:
     """Rebuild a poller from `continuation_token()` on this session's endpoint.
 
+    The poller speaks the API version the token was made with, whatever this session's.
     Everything in the token is checked before a poller exists, so a damaged or foreign
     token is a FaceValidationError and nothing is sent.
     """
@@ -455,11 +512,16 @@ def resume(
     if not isinstance(endpoint, str):
         raise _damaged()
     if endpoint != str(session.base_url):
-        raise FaceValidationError(
-            "token",
-            f"the continuation token belongs to {_host_of(endpoint)}, "
-            f"not to this client's endpoint {session.base_url.host}",
-        )
+        # The same endpoint through another API version (a token saved before the default
+        # version changed, say) resumes through the version it was started with.
+        version = next((v for v in VERSIONS if str(session.base_for(v)) == endpoint), None)
+        if version is None:
+            raise FaceValidationError(
+                "token",
+                f"the continuation token belongs to {_host_of(endpoint)}, "
+                f"not to this client's endpoint {session.base_url.host}",
+            )
+        session = session.for_version(version)
     checked_policy(policy)
     if data["kind"] == "training":
         return _resume_training(session, data, policy)
@@ -480,7 +542,10 @@ def _resume_training(
 ) -> TrainingPoller:
     collection, container_id = data.get("collection"), data.get("id")
     queued, previous = data.get("queued_at"), data.get("previous")
+    location = data.get("location")
     if collection not in _TRAINABLE or not isinstance(container_id, str) or not container_id:
+        raise _damaged()
+    if location is not None and not isinstance(location, str):
         raise _damaged()
     try:
         queued_at = datetime.fromisoformat(queued) if queued is not None else None
@@ -491,11 +556,18 @@ def _resume_training(
         raise _damaged()
     try:
         session.url_for([collection, container_id, "training"], method="GET")
-    except FaceValidationError:
+        return TrainingPoller(
+            session,
+            collection,
+            container_id,
+            queued_at=queued_at,
+            previous=status,
+            location=location,
+            policy=policy,
+        )
+    except (FaceValidationError, FaceResponseError):
+        # The location came from the service once, but now it is the caller's input.
         raise _damaged() from None
-    return TrainingPoller(
-        session, collection, container_id, queued_at=queued_at, previous=status, policy=policy
-    )
 
 
 def _damaged() -> FaceValidationError:

@@ -260,7 +260,12 @@ async def stress(trials: int = 1200, seed: int = 9) -> Report:
         policy = RetryPolicy(max_retries=2, backoff_base=0.001, backoff_max=0.002)
         async with (
             FaceClient(
-                service.endpoint, KeyCredential(KEY), rate_limiter=limiter, retry_policy=policy
+                service.endpoint,
+                KeyCredential(KEY),
+                # The stand-in service answers under /face/v1.0.
+                api_version="v1.0",
+                rate_limiter=limiter,
+                retry_policy=policy,
             ) as face,
             FaceClient(
                 emulator.endpoint,

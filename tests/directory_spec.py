@@ -1,9 +1,10 @@
 """The PersonDirectory examples of every version, each with its operation in its version's spec.
 
-Three sources (tests/fixtures): the 18 PersonDirectory and dynamic person group examples of
+Four sources (tests/fixtures): the 18 PersonDirectory and dynamic person group examples of
 v1.0-preview (found through its spec's x-ms-examples), the PersonDirectory examples of
 v1.2-preview.1 (with its operation status and the three identify/verify examples that reach
-the directory), and persondirectory-examples/ (v1.1-preview.1, older revisions of it, v1.2).
+the directory), persondirectory-examples/ (v1.1-preview.1, older revisions of it, v1.2), and
+the three identify/verify examples of v1.2 and of v1.3-preview.1 that reach the directory.
 An example names its version (`parameters.apiVersion`; v1.0-preview's do not) and its
 operation (`operationId`; v1.0-preview's through the spec).
 """
@@ -19,6 +20,8 @@ from typing import Any
 FIXTURES = Path(__file__).parent / "fixtures"
 V10_PREVIEW = FIXTURES / "v1.0-preview"
 V12_PREVIEW = FIXTURES / "v1.2-preview.1"
+#: The versions whose own examples reach the directory only through identify and verify.
+RECOGNITION_ONLY = (FIXTURES / "v1.2", FIXTURES / "v1.3-preview.1")
 COLLECTED = FIXTURES / "persondirectory-examples"
 
 #: Older revisions of v1.1-preview.1 named four operations differently; the operation each
@@ -168,6 +171,16 @@ def collected_examples() -> list[Example]:
     return _named_examples(COLLECTED)
 
 
+def recognition_examples() -> list[Example]:
+    """v1.2's and v1.3-preview.1's identify/verify examples against the directory (3 each)."""
+    return [e for folder in RECOGNITION_ONLY for e in _named_examples(folder / "examples")]
+
+
 def all_examples() -> list[Example]:
-    """The examples of the three sources."""
-    return v10_preview_examples() + v12_preview_examples() + collected_examples()
+    """The examples of the four sources."""
+    return (
+        v10_preview_examples()
+        + v12_preview_examples()
+        + collected_examples()
+        + recognition_examples()
+    )

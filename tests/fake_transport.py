@@ -15,10 +15,13 @@ body writer) is tested against loopback servers instead.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import inspect
 import json
 import re
 from collections.abc import AsyncIterable, Callable, Mapping
+from email.message import Message
 from typing import Any, cast
 
 import aiohttp
@@ -29,7 +32,7 @@ from multidict import CIMultiDict
 from facekit._aiohttp_transport import no_reply
 from facekit.transport import NoReply, TransportReply, TransportRequest, read_reply
 
-__all__ = ["Canned", "FakeTransport", "Sent", "connector_error"]
+__all__ = ["Canned", "FakeTransport", "Sent", "connector_error", "form_parts"]
 
 _NO_PAYLOAD: Any = object()
 #: The fake hands a body to `read_reply` in pieces of this size, as a socket would.
@@ -232,3 +235,25 @@ def connector_error(
     return aiohttp.ClientConnectorError(
         key, error or ConnectionRefusedError(111, "Connection refused")
     )
+
+
+def form_parts(sent: Sent) -> dict[str, tuple[str | None, bytes]]:
+    """A multipart/form-data body as sent: field name -> (filename or None, content).
+
+    Read back with the standard library's MIME parser, independent of how facekit wrote it.
+    """
+    content_type = sent.headers["Content-Type"]
+    assert content_type.startswith("multipart/form-data; boundary="), content_type
+    assert sent.data is not None
+    raw = f"Content-Type: {content_type}\r\n\r\n".encode() + sent.data
+    message = email.message_from_bytes(raw, policy=email.policy.HTTP)
+    assert message.is_multipart()
+    parts: dict[str, tuple[str | None, bytes]] = {}
+    for part in message.iter_parts():
+        assert isinstance(part, Message)
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        assert isinstance(name, str)
+        assert isinstance(payload, bytes)
+        parts[name] = (part.get_filename(), payload)
+    return parts

@@ -16,7 +16,7 @@ from facekit import (
     RateLimiter,
 )
 from facekit.auth import BearerTokenCache
-from tests.conftest import BASE, ENDPOINT, FAST_RETRY, KEY, image_bytes
+from tests.conftest import BASE, ENDPOINT, FAST_RETRY, KEY, UNIT_VERSION, image_bytes
 from tests.fake_transport import FakeTransport
 
 SCOPE = "https://cognitiveservices.azure.com/.default"
@@ -75,6 +75,7 @@ def client_with(
     return FaceClient(
         ENDPOINT,
         credential,
+        api_version=UNIT_VERSION,
         retry_policy=FAST_RETRY,
         rate_limiter=RateLimiter(10_000, burst=10_000),
         transport=fake or FakeTransport(),

@@ -111,7 +111,9 @@ def test_an_unusable_location_is_refused(tmp_path: Path, make: object, message: 
 
 
 async def test_the_binding_names_the_endpoint_the_api_path_and_the_target() -> None:
-    async with FaceClient("https://One.CognitiveServices.Azure.com/", KeyCredential("k")) as f:
+    async with FaceClient(
+        "https://One.CognitiveServices.Azure.com/", KeyCredential("k"), api_version="v1.0"
+    ) as f:
         binding = binding_for(f, "largepersongroups", "fam")
     assert binding == JournalBinding(
         endpoint="https://one.cognitiveservices.azure.com:443",

@@ -195,6 +195,54 @@ def test_train_detect_identify_from_the_terminal(
     assert "unknown" in out
 
 
+@pytest.mark.parametrize(
+    ("flags", "version"),
+    [
+        pytest.param([], "v1.2", id="default: the GA"),
+        pytest.param(["--api-version", "v1.0"], "v1.0", id="--api-version"),
+        pytest.param(["--api-path", "/face/v1.0-preview"], "v1.0-preview", id="--api-path"),
+    ],
+)
+def test_the_api_version_can_be_chosen(
+    configured: FaceEmulator,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    flags: list[str],
+    version: str,
+) -> None:
+    photo = tmp_path / "one.png"
+    photo.write_bytes(synthetic_face("ann"))
+    assert main(["detect", str(photo), "--json", *flags]) == EXIT_OK
+    assert len(json.loads(capsys.readouterr().out)) == 1
+    assert [r.version for r in configured.log.requests] == [version]
+
+
+def test_a_retired_attribute_needs_the_flag(
+    configured: FaceEmulator, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    photo = tmp_path / "one.png"
+    photo.write_bytes(synthetic_face("ann"))
+    assert main(["detect", str(photo), "--attributes", "age"]) == EXIT_USAGE
+    assert "allow_retired_attributes" in capsys.readouterr().err
+    assert configured.log.requests == []
+    assert (
+        main(["detect", str(photo), "--attributes", "age", "--allow-retired-attributes", "--json"])
+        == EXIT_OK
+    )
+    (found,) = json.loads(capsys.readouterr().out)
+    assert 0 < found["faceAttributes"]["age"] < 120
+
+
+def test_an_unknown_api_version_is_a_usage_error(
+    configured: FaceEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["detect", "x.png", "--api-version", "v9"])
+    assert caught.value.code == EXIT_USAGE
+    assert "invalid choice: 'v9'" in capsys.readouterr().err
+    assert configured.log.requests == []
+
+
 def test_a_failed_training_exits_partial(
     configured: FaceEmulator, capsys: pytest.CaptureFixture[str]
 ) -> None:

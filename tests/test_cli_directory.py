@@ -14,7 +14,7 @@ from .test_cli import configured, family
 
 __all__ = ["configured"]  # the fixture, shared with tests/test_cli.py
 
-PREVIEW = ["--api-path", "/face/v1.2-preview.1"]
+PREVIEW = ["--api-version", "v1.2-preview.1"]
 FAST = pytest.mark.face_emulator(directory_operation_seconds=0.02, training_queue_seconds=0.005)
 
 
@@ -50,7 +50,7 @@ def test_identify_in_v1_2_reaches_the_directory_without_reading_names(
     capsys.readouterr()
     photo = tmp_path / "bob.png"
     photo.write_bytes(synthetic_face("bob", 5))
-    assert main(["identify", str(photo), "--directory", "--api-path", "/face/v1.2", "--json"]) == 0
+    assert main(["identify", str(photo), "--directory", "--api-version", "v1.2", "--json"]) == 0
     (match,) = json.loads(capsys.readouterr().out)
     assert match["personId"] is not None
     assert match["name"] is None
@@ -59,15 +59,18 @@ def test_identify_in_v1_2_reaches_the_directory_without_reading_names(
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["enroll", "P", "--directory"], "not in Face API v1.0; it is in v1.0-preview"),
-        (["enroll", "P", "--group", "g", "--dynamic"], "--api-path /face/v1.2-preview.1"),
+        (["enroll", "P", "--directory"], "not in Face API v1.2; it is in v1.0-preview"),
+        (["enroll", "P", "--group", "g", "--dynamic"], "--api-version v1.2-preview.1"),
         (["enroll", "P", "--directory", "--group", "g", *PREVIEW], "without --group"),
         (["enroll", "P", "--group", "g", "--large", "--dynamic", *PREVIEW], "one or the other"),
         (["enroll", "P", "--directory", "--train", *PREVIEW], "needs no training"),
         (["enroll", "P", "--directory", "--queue", "redis://x", *PREVIEW], "person groups only"),
         (["enroll", "P"], "give --group ID"),
         (["identify", "x.png"], "give --group ID"),
-        (["identify", "x.png", "--directory"], "not in Face API v1.0; it is in v1.0-preview"),
+        (
+            ["identify", "x.png", "--directory", "--api-version", "v1.0"],
+            "not in Face API v1.0; it is in v1.0-preview",
+        ),
     ],
 )
 def test_directory_mistakes_exit_2_with_one_line_and_nothing_sent(

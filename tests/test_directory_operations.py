@@ -53,12 +53,14 @@ from facekit.resources.person_directory import OPERATIONS as TABLE
 from .conftest import ENDPOINT, FAST_RETRY, KEY, image_bytes
 from .directory_spec import (
     COLLECTED,
+    RECOGNITION_ONLY,
     V10_PREVIEW,
     V12_PREVIEW,
     Example,
     all_examples,
     collected_examples,
     operations,
+    recognition_examples,
     v10_preview_examples,
     v12_preview_examples,
 )
@@ -345,11 +347,12 @@ def test_every_directory_example_on_disk_is_used() -> None:
         (v10_preview_examples(), V10_PREVIEW / "examples", 18),
         (v12_preview_examples(), V12_PREVIEW / "examples", 24),
         (collected_examples(), COLLECTED, 33),
+        *((recognition_examples(), folder / "examples", 3) for folder in RECOGNITION_ONLY),
     ]:
         on_disk = {p.name for p in folder.glob("*.json") if directory.search(p.name)}
         assert {e.path.name for e in examples} == on_disk
         assert len(on_disk) == count
-    assert len(EXAMPLES) == 18 + 24 + 33
+    assert len(EXAMPLES) == 18 + 24 + 33 + 3 + 3
     for example in EXAMPLES.values():
         assert action(example) in CALLS, example.name
 

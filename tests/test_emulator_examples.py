@@ -51,17 +51,23 @@ EXTRA_KEYS: dict[str, set[str]] = {
 OPERATIONS = {Path(op["example"]).stem: op for op in operations()}
 
 
-def _definition(schema: dict[str, Any] | None) -> dict[str, Any]:
+def _definition(
+    schema: dict[str, Any] | None, definitions: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The schema with its $ref followed (in v1.0's definitions unless others are given)."""
+    known = SPEC["definitions"] if definitions is None else definitions
     while schema is not None and "$ref" in schema:
-        schema = SPEC["definitions"][schema["$ref"].rsplit("/", 1)[-1]]
+        schema = known[schema["$ref"].rsplit("/", 1)[-1]]
     return schema or {}
 
 
-def _properties(schema: dict[str, Any] | None) -> dict[str, Any]:
-    schema = _definition(schema)
+def _properties(
+    schema: dict[str, Any] | None, definitions: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    schema = _definition(schema, definitions)
     props = dict(schema.get("properties", {}))
     for part in schema.get("allOf", []):
-        props.update(_properties(part))
+        props.update(_properties(part, definitions))
     return props
 
 
@@ -91,9 +97,18 @@ class Shape:
 
 
 def compare(
-    expected: Any, actual: Any, schema: dict[str, Any] | None, where: str, shape: Shape
+    expected: Any,
+    actual: Any,
+    schema: dict[str, Any] | None,
+    where: str,
+    shape: Shape,
+    definitions: dict[str, Any] | None = None,
 ) -> None:
-    """Record where `actual` is not shaped like `expected` (keys, JSON types, first elements)."""
+    """Record where `actual` is not shaped like `expected` (keys, JSON types, first elements).
+
+    The schema's $refs are followed in v1.0's definitions, or in `definitions` (a later
+    version's).
+    """
     if expected is None:
         if actual is not None:
             shape.problems.append(f"{where}: the example has null, got {actual!r}")
@@ -104,13 +119,13 @@ def compare(
         )
         return
     if isinstance(expected, dict):
-        props = _properties(schema)
+        props = _properties(schema, definitions)
         for key, value in expected.items():
             if key not in actual:
                 if value is not None:
                     shape.problems.append(f"{where}.{key}: missing")
                 continue
-            compare(value, actual[key], props.get(key), f"{where}.{key}", shape)
+            compare(value, actual[key], props.get(key), f"{where}.{key}", shape, definitions)
         for key in sorted(actual.keys() - expected.keys()):
             shape.extras.add(f"{where}.{key}")
             if key not in props:
@@ -120,7 +135,8 @@ def compare(
             # Every example's arrays are given data by the setup below, so an empty one is wrong.
             shape.problems.append(f"{where}: the example's array has elements, got []")
         elif expected:
-            compare(expected[0], actual[0], _definition(schema).get("items"), f"{where}[0]", shape)
+            items = _definition(schema, definitions).get("items")
+            compare(expected[0], actual[0], items, f"{where}[0]", shape, definitions)
 
 
 def header_pattern(value: str) -> re.Pattern[str]:

@@ -66,6 +66,9 @@ def samples() -> list[FaceError]:
     errors.append(
         error_from_response(403, {}, b'{"error": {"code": "QuotaExceeded", "message": "q"}}')
     )
+    errors.append(
+        error_from_response(403, {}, b'{"error": {"code": "UnsupportedFeature", "message": "u"}}')
+    )
     errors.append(FaceAPIError(**API_FIELDS))
     return errors
 

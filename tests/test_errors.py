@@ -18,6 +18,7 @@ from facekit import (
     FaceClient,
     FaceError,
     ForbiddenError,
+    LimitedAccessError,
     NotFoundError,
     QuotaExceededError,
     RateLimitError,
@@ -59,7 +60,7 @@ def gateway_error(status: int, message: str) -> bytes:
         pytest.param(
             403,
             service_error("UnsupportedFeature", "Feature is not supported."),
-            ForbiddenError,
+            LimitedAccessError,
             id="403-unsupported-feature",
         ),
         pytest.param(

@@ -22,7 +22,7 @@ from facekit import (
 )
 from facekit.images import CHUNK_SIZE
 
-from .conftest import BASE, FAST_RETRY, KEY, image_bytes
+from .conftest import BASE, FAST_RETRY, KEY, UNIT_VERSION, image_bytes
 from .fake_transport import Canned, FakeTransport, Sent
 
 GROUP = "family"
@@ -415,6 +415,7 @@ async def wire() -> AsyncIterator[tuple[Wire, FaceClient]]:
         FaceClient(
             f"http://127.0.0.1:{server.port}",
             KeyCredential(KEY),
+            api_version=UNIT_VERSION,
             retry_policy=FAST_RETRY,
             rate_limiter=RateLimiter(10_000, burst=10_000),
         ) as client,

@@ -45,6 +45,8 @@ CALLS: dict[str, Invoke] = {
     "Face_DetectWithUrl": lambda c, p: c.detect(
         IMAGE_URL,
         return_face_attributes=p["returnFaceAttributes"],
+        # The example asks for every attribute, the retired ones included.
+        allow_retired_attributes=True,
         recognition_model=p["recognitionModel"],
         return_recognition_model=p["returnRecognitionModel"],
         detection_model=p["detectionModel"],
@@ -52,6 +54,8 @@ CALLS: dict[str, Invoke] = {
     "Face_DetectWithStream": lambda c, p: c.detect(
         IMAGE,
         return_face_attributes=p["returnFaceAttributes"],
+        # The example asks for every attribute, the retired ones included.
+        allow_retired_attributes=True,
         recognition_model=p["recognitionModel"],
         return_recognition_model=p["returnRecognitionModel"],
         detection_model=p["detectionModel"],

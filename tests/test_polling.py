@@ -31,7 +31,7 @@ from facekit import (
 from facekit.emulator import EmulatorSettings, FaceEmulator, synthetic_face
 from facekit.polling import UNKNOWN_STATUS_POLLS, OperationPoller, TrainingPoller, decode_token
 
-from .conftest import BASE, ENDPOINT, KEY
+from .conftest import BASE, ENDPOINT, KEY, UNIT_VERSION
 from .fake_transport import FakeTransport
 
 QUICK = PollingPolicy(initial=0.02, growth=1.5, maximum=0.1, jitter=0.0)
@@ -51,8 +51,11 @@ def emulator_settings() -> EmulatorSettings:
 
 @pytest.fixture
 def face_options() -> dict[str, Any]:
-    """The client's default timeout, a lower rate and one more retry than the shared ones."""
+    """v1.0 (trainings followed at .../training; tests/test_polling_v12.py has the
+    operation-Location of v1.2), the client's default timeout, a lower rate and one more
+    retry than the shared ones."""
     return {
+        "api_version": "v1.0",
         "rate_limiter": RateLimiter(500, burst=50),
         "retry_policy": RetryPolicy(max_retries=4, backoff_base=0.01, backoff_max=0.05),
     }
@@ -393,6 +396,7 @@ async def fast_client(fake: FakeTransport) -> AsyncIterator[FaceClient]:
     async with FaceClient(
         ENDPOINT,
         KeyCredential(KEY),
+        api_version=UNIT_VERSION,
         rate_limiter=RateLimiter(10_000, burst=10_000),
         retry_policy=RetryPolicy(max_retries=1, backoff_base=0.001, backoff_max=0.002),
         transport=fake,

@@ -21,7 +21,7 @@ from facekit import (
     RateLimitError,
     RetryPolicy,
 )
-from tests.conftest import KEY
+from tests.conftest import KEY, UNIT_VERSION
 
 #: Header a test sets so that the server can tell its callers apart.
 CALLER = "x-test-caller"
@@ -206,7 +206,11 @@ def face_client(
     service: FakeFaceService, limiter: RateLimiter, policy: RetryPolicy = GATE_POLICY
 ) -> FaceClient:
     return FaceClient(
-        service.endpoint, KeyCredential(KEY), rate_limiter=limiter, retry_policy=policy
+        service.endpoint,
+        KeyCredential(KEY),
+        api_version=UNIT_VERSION,
+        rate_limiter=limiter,
+        retry_policy=policy,
     )
 
 

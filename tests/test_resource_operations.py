@@ -142,3 +142,40 @@ def test_every_public_method_of_the_directory_is_an_operation_or_resumes_one() -
         if not name.startswith("_") and inspect.isfunction(value)
     }
     assert public - listed == {"resume"}
+
+
+# -- resources of the later versions: liveness sessions (v1.1-preview.1 to v1.3-preview.1) ----
+
+
+def liveness_ids() -> set[str]:
+    """Every liveness operationId any version's spec has (the route table is made from them)."""
+    from facekit._routes import ROUTES
+
+    return {
+        operation_id
+        for routes in ROUTES.values()
+        for _, _, ids in routes
+        for operation_id in ids
+        if operation_id.startswith("LivenessSessionOperations_")
+        or operation_id == "FaceDetectionOperations_DetectFromSessionImageId"
+    }
+
+
+def test_the_liveness_table_lists_every_liveness_operation_of_every_version() -> None:
+    table = dict(importlib.import_module("facekit.resources.liveness").OPERATIONS)
+    assert len(liveness_ids()) == 16
+    assert set(table) == liveness_ids()
+    listed = set()
+    for operation_id, target in table.items():
+        cls, method = resolve("facekit.resources.liveness", target)
+        assert cls.__module__ == "facekit.resources.liveness"
+        assert inspect.getdoc(method), f"{target} ({operation_id}) has no docstring"
+        listed.add(target.partition(".")[2])
+    from facekit.resources.liveness import Liveness
+
+    public = {
+        name
+        for name, value in inspect.getmembers(Liveness, callable)
+        if not name.startswith("_") and inspect.isfunction(value)
+    }
+    assert public == listed

@@ -63,9 +63,18 @@ def test_the_versions_that_have_a_route_are_named_oldest_first() -> None:
 async def test_a_call_its_version_lacks_fails_before_sending(fake: FakeTransport) -> None:
     async with FaceClient(ENDPOINT, KeyCredential(KEY), api_version="v1.2", transport=fake) as face:
         with pytest.raises(FaceValidationError, match=r"not in Face API v1\.2") as caught:
-            await face.snapshots.list()
+            await face._session.call("GET", ["persons"], idempotent=True)
     assert caught.value.parameter == "api_version"
+    assert "it is in v1.0-preview, v1.1-preview.1, v1.2-preview.1" in str(caught.value)
     assert fake.requests == []
+
+
+async def test_snapshots_go_to_v1_0_whatever_the_clients_version(fake: FakeTransport) -> None:
+    # The only version that has them; the public service retired them in 2023.
+    fake.get(f"{ENDPOINT}/face/v1.0/snapshots", payload=[])
+    async with FaceClient(ENDPOINT, KeyCredential(KEY), api_version="v1.2", transport=fake) as face:
+        assert await face.snapshots.list() == []
+    assert [r.url.path for r in fake.requests] == ["/face/v1.0/snapshots"]
 
 
 @pytest.mark.parametrize("version", VERSIONS)

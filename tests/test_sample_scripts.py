@@ -6,6 +6,7 @@ assertions check that it did its job, not only that it exited cleanly.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -123,3 +124,33 @@ def test_snapshot_migration_identifies_on_the_target_without_training() -> None:
     assert f"snapshot {snapshot.group(1)} deleted" in out
     assert "migration verified" in out
     assert "train requests received by the target: 0" in out
+
+
+def test_liveness_server_lets_the_real_user_through_and_nobody_else() -> None:
+    out = run_sample("liveness_server.py", "--self-test", "--port", "0")
+    assert "using facekit's built-in Face emulator" in out
+    assert re.search(
+        r"serving POST http://127\.0\.0\.1:\d+/liveness-sessions \(Face API v1\.2\)", out
+    )
+    verdicts = [
+        json.loads(line.split(" -> 200 ", 1)[1])
+        for line in out.splitlines()
+        if line.startswith("  GET .../verdict -> 200 ")
+    ]
+    real, spoof, impostor = verdicts
+    assert (real["userId"], real["verified"], real["decision"]) == ("ann", True, "realface")
+    assert real["isIdentical"] is True
+    assert (spoof["verified"], spoof["decision"]) == (False, "spoofface")
+    assert (impostor["userId"], impostor["verified"], impostor["isIdentical"]) == (
+        "bob",
+        False,
+        False,
+    )
+    assert impostor["matchConfidence"] < real["matchConfidence"]
+    # Each session is closed after its verdict; the tokens (the emulator's start "eyJ", as
+    # JWTs do) go to the phone only, never into the server's output.
+    assert "eyJ" not in out
+    assert out.count("GET .../verdict again -> 404 (the session is closed)") == 3
+    assert "POST /liveness-sessions (zoe, no reference photo) -> 404" in out
+    assert "sessions left on the Face service: 0" in out
+    assert "self-test passed" in out

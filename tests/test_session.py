@@ -31,7 +31,7 @@ from facekit import (
 )
 from facekit._aiohttp_transport import AiohttpTransport
 
-from .conftest import BASE, ENDPOINT, FAST_RETRY, KEY, image_bytes
+from .conftest import BASE, ENDPOINT, FAST_RETRY, KEY, UNIT_VERSION, image_bytes
 from .fake_transport import FakeTransport, connector_error
 
 PERSON_ID = "25985303-c537-4467-b41d-bdb45cd95ca1"
@@ -264,7 +264,7 @@ async def test_endpoints_with_or_without_trailing_slash(endpoint: str) -> None:
     async with FaceClient(endpoint, KeyCredential(KEY)) as face:
         assert (
             str(face._session.url_for(["detect"], method="POST"))
-            == endpoint.rstrip("/") + "/face/v1.0/detect"
+            == endpoint.rstrip("/") + "/face/v1.2/detect"
         )
 
 
@@ -419,7 +419,10 @@ async def test_cancelling_a_caller_leaves_no_task_and_no_open_session(
 ) -> None:
     before = asyncio.all_tasks()
     async with FaceClient(
-        f"http://127.0.0.1:{slow_server.port}", KeyCredential(KEY), rate_limiter=RateLimiter(100)
+        f"http://127.0.0.1:{slow_server.port}",
+        KeyCredential(KEY),
+        api_version=UNIT_VERSION,
+        rate_limiter=RateLimiter(100),
     ) as face:
         call = asyncio.create_task(face.person_groups.get("family"))
         await asyncio.sleep(0.2)
@@ -439,6 +442,7 @@ async def test_a_real_timeout_is_reported_as_such(slow_server: TestServer) -> No
     async with FaceClient(
         f"http://127.0.0.1:{slow_server.port}",
         KeyCredential(KEY),
+        api_version=UNIT_VERSION,
         timeout=0.2,
         max_retries=1,
         rate_limiter=RateLimiter(100),
@@ -450,7 +454,10 @@ async def test_a_real_timeout_is_reported_as_such(slow_server: TestServer) -> No
 async def test_a_caller_owned_session_stays_open(group_server: TestServer) -> None:
     async with aiohttp.ClientSession() as own:
         async with FaceClient(
-            f"http://127.0.0.1:{group_server.port}", KeyCredential(KEY), session=own
+            f"http://127.0.0.1:{group_server.port}",
+            KeyCredential(KEY),
+            api_version=UNIT_VERSION,
+            session=own,
         ) as face:
             assert (await face.person_groups.get("family")).name == "Family"
         assert not own.closed
@@ -467,7 +474,10 @@ async def test_a_closed_client_refuses_to_send(fake: FakeTransport) -> None:
 
 async def test_the_connection_cap_reaches_the_connector(group_server: TestServer) -> None:
     async with FaceClient(
-        f"http://127.0.0.1:{group_server.port}", KeyCredential(KEY), max_connections=4
+        f"http://127.0.0.1:{group_server.port}",
+        KeyCredential(KEY),
+        api_version=UNIT_VERSION,
+        max_connections=4,
     ) as face:
         await face.person_groups.get("family")
         transport = face._session.transport

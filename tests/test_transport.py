@@ -408,6 +408,32 @@ async def test_on_the_wire_exactly_the_given_headers_query_and_body_go_out(
     assert sent["body"] == b'{"name": "Family"}'
 
 
+@pytest.mark.parametrize("version", ["v1.0", "v1.2"])
+async def test_on_the_wire_a_body_less_post_carries_no_content_type(
+    loopback: tuple[Loopback, TestServer], version: str
+) -> None:
+    # aiohttp adds "Content-Type: application/octet-stream" to any POST unless told not to;
+    # the spec declares no body for train, and Microsoft's SDKs send none.
+    recorder, server = loopback
+    recorder.status, recorder.body = 202, b""
+    async with FaceClient(
+        f"http://127.0.0.1:{server.port}",
+        KeyCredential(KEY),
+        api_version=version,
+        retry_policy=FAST_RETRY,
+        rate_limiter=RateLimiter(10_000, burst=10_000),
+    ) as face:
+        await face.person_groups.train("family")
+        await face.person_groups.create("family", name="Family")
+    train, create = recorder.requests
+    assert train["path_qs"] == f"/face/{version}/persongroups/family/train"
+    assert "Content-Type" not in train["headers"]
+    assert train["headers"].get("Content-Length", "0") == "0"
+    assert train["body"] == b""
+    # A request with a body keeps its own Content-Type.
+    assert create["headers"]["Content-Type"] == "application/json"
+
+
 async def test_on_the_wire_a_redirect_is_returned_not_followed(
     loopback: tuple[Loopback, TestServer],
 ) -> None:

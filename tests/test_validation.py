@@ -1176,7 +1176,8 @@ async def test_a_client_with_a_safe_endpoint_is_built(
     client = FaceClient(credential=KeyCredential(KEY), **arguments)
     try:
         assert client.endpoint == endpoint
-        assert client.api_path == "/face/v1.0"
+        # The GA unless told otherwise.
+        assert client.api_path == "/face/v1.2"
     finally:
         await client.aclose()
 
@@ -1393,6 +1394,7 @@ ACCEPTED: list[tuple[str, Action, str, str, Any, dict[str, Any]]] = [
             IMAGE,
             face_id_time_to_live=60,
             return_face_attributes=["age", "qualityForRecognition"],
+            allow_retired_attributes=True,
             detection_model="detection_01",
             return_face_landmarks=True,
         ),

@@ -10,6 +10,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, cast
 
 from .._version import __version__
+from .._versions import DEFAULT_API_VERSION, VERSIONS
 from ..errors import FaceError
 from .arguments import add_directory_arguments, positive_int
 from .console import Console
@@ -23,7 +24,14 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--endpoint", help="Face resource endpoint (default: $FACE_ENDPOINT)")
     common.add_argument("--key", help="Face resource key (default: $FACE_KEY)")
-    common.add_argument("--api-path", default="/face/v1.0", help="API path (default /face/v1.0)")
+    common.add_argument(
+        "--api-version",
+        choices=VERSIONS,
+        default=None,
+        help=f"Face API version (default {DEFAULT_API_VERSION}, the GA)",
+    )
+    # The older spelling ("/face/v1.0"), kept working for scripts that use it.
+    common.add_argument("--api-path", default=None, help=argparse.SUPPRESS)
     common.add_argument("--json", action="store_true", help="print the result as JSON")
     common.add_argument(
         "--timeout", type=float, default=None, help="seconds one request may take (60)"
@@ -121,6 +129,12 @@ def build_parser() -> argparse.ArgumentParser:
     detect.add_argument("--detection-model", default=None)
     detect.add_argument("--recognition-model", default=None)
     detect.add_argument("--face-id", action="store_true", help="return face ids")
+    detect.add_argument(
+        "--allow-retired-attributes",
+        action="store_true",
+        help="allow age, smile, facialHair, hair (and v1.0's emotion, gender, makeup): "
+        "for a resource with Limited Access approval",
+    )
 
     identify = commands.add_parser(
         "identify", parents=[common], help="who is in an image, in a trained group"
@@ -131,7 +145,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_directory_arguments(identify, "identify among every person of the PersonDirectory")
     identify.add_argument("--recognition-model", default="recognition_04")
 
-    snapshot = commands.add_parser("snapshot", help="take, apply or follow snapshots")
+    snapshot = commands.add_parser(
+        "snapshot",
+        help="take, apply or follow snapshots (API v1.0; retired by the public service in 2023)",
+    )
     actions = snapshot.add_subparsers(dest="action", required=True, metavar="ACTION")
     take = actions.add_parser("take", parents=[common], help="snapshot a group or list")
     take.add_argument(

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .._versions import version_of_api_path
+from .._options import resolve_api_version
 from ..errors import FaceValidationError
 
 
@@ -39,7 +39,7 @@ def add_directory_arguments(parser: argparse.ArgumentParser, whole: str) -> None
         "--dynamic",
         action="store_true",
         help="the group is a dynamic person group of the PersonDirectory (needs an API "
-        "version with it, e.g. --api-path /face/v1.2-preview.1)",
+        "version with it, e.g. --api-version v1.2-preview.1)",
     )
     parser.add_argument(
         "--directory", action="store_true", help=f"{whole} (no group; as --dynamic for versions)"
@@ -51,7 +51,7 @@ def target_of(args: argparse.Namespace, versions: Sequence[str]) -> Target:
 
     (kind, id): kind is "persongroups", "largepersongroups" or "dynamicpersongroups" with
     the group's id, or "persondirectory" with None. The directory's kinds need one of
-    `versions` (from --api-path).
+    `versions` (from --api-version).
     """
     if args.directory:
         if args.group or args.large or args.dynamic:
@@ -74,12 +74,12 @@ def target_of(args: argparse.Namespace, versions: Sequence[str]) -> Target:
             else "persongroups"
         )
     if kind in ("persondirectory", "dynamicpersongroups"):
-        version = version_of_api_path(args.api_path)
+        version = resolve_api_version(args.api_version, args.api_path)
         if version not in versions:
             option = "--directory" if args.directory else "--dynamic"
             raise FaceValidationError(
                 option,
                 f"the PersonDirectory is not in Face API {version}; it is in "
-                f"{', '.join(versions)} (e.g. --api-path /face/v1.2-preview.1)",
+                f"{', '.join(versions)} (e.g. --api-version v1.2-preview.1)",
             )
     return kind, args.group

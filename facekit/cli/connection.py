@@ -42,7 +42,11 @@ async def connect(
         options["rate_limiter"] = rate_limiter
     if endpoint and key:
         async with FaceClient(
-            endpoint, KeyCredential(key), api_path=args.api_path, **options
+            endpoint,
+            KeyCredential(key),
+            api_version=args.api_version,
+            api_path=args.api_path,
+            **options,
         ) as face:
             yield face, None
         return
@@ -56,7 +60,11 @@ async def connect(
             "its data lives only while this command runs)"
         )
         async with FaceClient(
-            emulator.endpoint, KeyCredential(emulator.key), api_path=args.api_path, **options
+            emulator.endpoint,
+            KeyCredential(emulator.key),
+            api_version=args.api_version,
+            api_path=args.api_path,
+            **options,
         ) as face:
             yield face, emulator
 

@@ -441,12 +441,15 @@ async def worker_startup(
     rate: float = 10.0,
     request_timeout: float = 60.0,
     redis_url: str | None = None,
-    api_path: str = "/face/v1.0",
+    api_path: str | None = None,
+    api_version: str | None = None,
 ) -> None:
     """Put a FaceClient sharing the Redis rate limit in `ctx["facekit"]` (arq on_startup).
 
     Endpoint and key default to FACE_ENDPOINT and FACE_KEY; the limit is shared on the
-    worker's own Redis (`redis_url`, else FACEKIT_QUEUE) under the endpoint's name.
+    worker's own Redis (`redis_url`, else FACEKIT_QUEUE) under the endpoint's name. The
+    API version (`api_version`, or the older `api_path`) defaults to the client's, and
+    must be the one the jobs were enqueued with.
     """
     endpoint = endpoint or os.environ.get("FACE_ENDPOINT")
     key = key or os.environ.get("FACE_KEY")
@@ -462,6 +465,7 @@ async def worker_startup(
         KeyCredential(key),
         rate_limiter=limiter,
         timeout=request_timeout,
+        api_version=api_version,
         api_path=api_path,
     )
 
@@ -494,7 +498,8 @@ def worker_settings(
     max_jobs: int = 8,
     burst: bool = False,
     handle_signals: bool = True,
-    api_path: str = "/face/v1.0",
+    api_path: str | None = None,
+    api_version: str | None = None,
 ) -> dict[str, Any]:
     """Keyword arguments for `arq.worker.Worker` running facekit's enrollment jobs.
 
@@ -514,6 +519,7 @@ def worker_settings(
             request_timeout=timeout,
             redis_url=redis_url,
             api_path=api_path,
+            api_version=api_version,
         )
 
     return {

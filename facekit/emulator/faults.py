@@ -6,6 +6,7 @@ import fnmatch
 import random
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -150,9 +151,19 @@ class RequestLog:
             and (status is None or r.status == status)
         )
 
-    def peak_rate(self, window: float = 1.0, operation: str = "*") -> int:
-        """The most requests of `operation` answered within any `window` seconds."""
-        times = sorted(r.at for r in self.requests if fnmatch.fnmatchcase(r.operation, operation))
+    def peak_rate(
+        self,
+        window: float = 1.0,
+        operation: str = "*",
+        *,
+        where: Callable[[LoggedRequest], bool] | None = None,
+    ) -> int:
+        """The most requests of `operation` (and `where`) answered within any `window` seconds."""
+        times = sorted(
+            r.at
+            for r in self.requests
+            if fnmatch.fnmatchcase(r.operation, operation) and (where is None or where(r))
+        )
         best, start = 0, 0
         for end, moment in enumerate(times):
             while moment - times[start] >= window:

@@ -8,6 +8,7 @@ tests of the client against it check one against the other.
 from __future__ import annotations
 
 import asyncio
+import base64
 import hmac
 import json
 import math
@@ -30,7 +31,11 @@ from .state import Account, DetectOptions, Operation
 
 __all__ = ["VERSIONS", "Call", "FaceService", "image_from_url"]
 
-VERSIONS = ("v1.0", "v1.0-preview", "v1.1-preview.1", "v1.2", "v1.2-preview.1")
+VERSIONS = ("v1.0", "v1.0-preview", "v1.1-preview.1", "v1.2", "v1.2-preview.1", "v1.3-preview.1")
+#: Versions with liveness sessions at /detectLiveness-sessions (status and attempts) ...
+LIVENESS_GA_VERSIONS = ("v1.2", "v1.3-preview.1")
+#: ... and at /detectLiveness/singleModal/sessions (audit entries, lists).
+LIVENESS_PREVIEW_VERSIONS = ("v1.2-preview.1",)
 _SNAPSHOT_VERSIONS = ("v1.0", "v1.0-preview")
 #: Logged for a request whose client disconnected before it was handled (nginx's code).
 CLIENT_CLOSED_REQUEST = 499
@@ -199,6 +204,8 @@ class FaceService:
         app.router.add_get("/_emulator/requests", self._control(self.control_requests))
         app.router.add_post("/_emulator/faults", self._control(self.control_add_fault))
         app.router.add_delete("/_emulator/faults", self._control(self.control_clear_faults))
+        # The end user's device, simulated: it authenticates with the session's own token.
+        app.router.add_post("/_emulator/liveness/{sid}/attempt", self.control_liveness_attempt)
         for method, path, operation, handler in self.routes():
             app.router.add_route(
                 method, "/face/{version}" + path, self._endpoint(operation, handler)
@@ -295,7 +302,7 @@ class FaceService:
                             _bind(self.update_face, kind),
                         ),
                     ]
-        return table
+        return table + self.liveness_routes()
 
     def _endpoint(
         self, operation: str, handler: Handler
@@ -486,13 +493,33 @@ class FaceService:
 
     # -- face ----------------------------------------------------------------------------------
 
+    def require_approval(self, call: Call) -> None:
+        """Refuse a Limited Access feature to a resource without approval (or an ISV token)."""
+        settings = self.account.settings
+        if settings.limited_access_approved:
+            return
+        token = call.request.headers.get("LimitedAccessToken", "")
+        if token and any(
+            hmac.compare_digest(token.encode(), known.encode())
+            for known in settings.limited_access_tokens
+        ):
+            return
+        raise ServiceError(
+            403,
+            "UnsupportedFeature",
+            "Feature is not supported, please apply for access at https://aka.ms/facerecognition.",
+        )
+
     async def detect(self, call: Call) -> web.Response:
         """Face_DetectWithStream / Face_DetectWithUrl."""
         attributes = call.query("returnFaceAttributes")
-        image = await call.image()
+        return_face_id = call.flag("returnFaceId", True)
+        if return_face_id:
+            self.require_approval(call)
+        image = await self._detect_image(call)
         ttl = call.number("faceIdTimeToLive")
         options = DetectOptions(
-            return_face_id=call.flag("returnFaceId", True),
+            return_face_id=return_face_id,
             return_landmarks=call.flag("returnFaceLandmarks", False),
             attributes=[a for a in (attributes or "").split(",") if a],
             recognition_model=call.query("recognitionModel") or "recognition_01",
@@ -504,6 +531,7 @@ class FaceService:
 
     async def find_similar(self, call: Call) -> web.Response:
         """Face_FindSimilar."""
+        self.require_approval(call)
         body = await call.json()
         similar = self.account.find_similar(
             body.get("faceId"),
@@ -517,11 +545,13 @@ class FaceService:
 
     async def group(self, call: Call) -> web.Response:
         """Face_Group."""
+        self.require_approval(call)
         body = await call.json()
         return reply(wire.grouping(self.account.group(body.get("faceIds"))))
 
     async def identify(self, call: Call) -> web.Response:
         """Face_Identify (v1.2 proposes 10 candidates by default, v1.0 one)."""
+        self.require_approval(call)
         body = await call.json()
         if _targets_directory(call, body):
             return await self.identify_in_directory(call, body)
@@ -537,6 +567,7 @@ class FaceService:
 
     async def verify(self, call: Call) -> web.Response:
         """Face_VerifyFaceToFace or Face_VerifyFaceToPerson, told apart by the body."""
+        self.require_approval(call)
         body = await call.json()
         if "faceId1" in body or "faceId2" in body:
             call.operation = "Face_VerifyFaceToFace"
@@ -966,6 +997,292 @@ class FaceService:
             default_candidates=10 if call.modern else 1,
         )
         return reply(wire.identifications(results))
+
+    # -- liveness sessions (v1.2 and v1.3-preview.1; v1.2-preview.1's shapes) ------------------
+
+    def liveness_routes(self) -> list[tuple[str, str, str, Handler]]:
+        """The liveness routes of both families; each handler refuses versions without it."""
+        table: list[tuple[str, str, str, Handler]] = []
+        paths = {
+            ("liveness", "ga"): "/detectLiveness-sessions",
+            ("verify", "ga"): "/detectLivenessWithVerify-sessions",
+            ("liveness", "preview"): "/detectLiveness/singleModal/sessions",
+            ("verify", "preview"): "/detectLivenessWithVerify/singleModal/sessions",
+        }
+        for (kind, family), base in paths.items():
+            name = "LivenessSessionOperations_{}Liveness%sSession" % (
+                "WithVerify" if kind == "verify" else ""
+            )
+            item = base + "/{sid}"
+            table += [
+                ("POST", base, name.format("Create"), _liveness(self.create_session, kind, family)),
+                (
+                    "GET",
+                    item,
+                    name.format("Get") + "Result",
+                    _liveness(self.get_session, kind, family),
+                ),
+                (
+                    "DELETE",
+                    item,
+                    name.format("Delete"),
+                    _liveness(self.delete_session, kind, family),
+                ),
+            ]
+            if family == "preview":
+                table += [
+                    (
+                        "GET",
+                        base,
+                        name.format("Get") + "s",
+                        _liveness(self.list_sessions, kind, family),
+                    ),
+                    (
+                        "GET",
+                        item + "/audit",
+                        name.format("Get") + "AuditEntries",
+                        _liveness(self.audit_entries, kind, family),
+                    ),
+                ]
+        image = "LivenessSessionOperations_GetSessionImage"
+        table += [
+            ("GET", "/sessionImages/{iid}", image, _liveness(self.session_image, "", "ga")),
+            (
+                "GET",
+                "/session/sessionImages/{iid}",
+                image,
+                _liveness(self.session_image, "", "preview"),
+            ),
+            ("GET", "/settings", "LivenessSessionOperations_GetSettings", self.get_settings),
+            ("PATCH", "/settings", "LivenessSessionOperations_PatchSettings", self.patch_settings),
+            (
+                "GET",
+                "/settings/getClientAssetsAccessToken",
+                "LivenessSessionOperations_GetClientAssetsAccessToken",
+                self.client_assets_token,
+            ),
+        ]
+        return table
+
+    async def create_session(self, kind: str, family: str, call: Call) -> web.Response:
+        """Create a liveness or liveness-with-verify session (JSON, or multipart with an image)."""
+        options, image = await self._session_request(call, family, kind)
+        if kind == "verify" and image is None and family == "ga":
+            raise ServiceError(400, "InvalidRequestBody", "The verify image is required.")
+        if image is not None and kind == "verify" and family == "preview":
+            call.operation += "WithVerifyImage"
+        record = self.account.liveness.create(
+            kind,
+            mode=options.get("livenessOperationMode"),
+            ttl=options.get("authTokenTimeToLiveInSeconds"),
+            device_correlation_id=options.get("deviceCorrelationId"),
+            enable_session_image=options.get("enableSessionImage"),
+            model_version=options.get(
+                "livenessModelVersion" if family == "ga" else "livenessSingleModalModel"
+            ),
+            attempts_allowed=options.get("numberOfClientAttemptsAllowed"),
+            threshold=options.get("verifyConfidenceThreshold"),
+            return_verify_image_hash=options.get("returnVerifyImageHash"),
+            expected_client_ip=options.get("expectedClientIpAddress"),
+            verify_image=image,
+            default_model="2024-11-15" if family == "ga" else "2023-12-20-preview.06",
+        )
+        if family == "preview":
+            return reply(wire.liveness_created(record))
+        return reply(wire.liveness_session(record, self.account.now(), call.version))
+
+    async def _session_request(
+        self, call: Call, family: str, kind: str
+    ) -> tuple[dict[str, Any], bytes | None]:
+        """A creation's options and verify image, from JSON or multipart/form-data."""
+        if call.request.content_type != "multipart/form-data" or kind != "verify":
+            return await call.json(), None
+        form = await call.request.post()
+        file_field = "verifyImage" if family == "ga" else "VerifyImage"
+        upload = form.get(file_field)
+        if not isinstance(upload, web.FileField):
+            raise ServiceError(400, "InvalidRequestBody", f"The form has no file '{file_field}'.")
+        image = upload.file.read()
+        if family == "preview":
+            text = form.get("Parameters")
+            try:
+                options = json.loads(text) if isinstance(text, str) else None
+            except ValueError:
+                options = None
+            if not isinstance(options, dict):
+                raise ServiceError(400, "InvalidRequestBody", "'Parameters' is not a JSON object.")
+            return options, image
+        options = {
+            name: _form_value(name, value) for name, value in form.items() if isinstance(value, str)
+        }
+        return options, image
+
+    async def get_session(self, kind: str, family: str, call: Call) -> web.Response:
+        """A session with its attempts (v1.2) or its latest audit entry (the previews)."""
+        record = self.account.liveness.find(kind, call.path("sid"))
+        return reply(wire.liveness_session(record, self.account.now(), call.version))
+
+    async def delete_session(self, kind: str, family: str, call: Call) -> web.Response:
+        """Delete a session: 204 in v1.2 and v1.3-preview.1, 200 in the previews."""
+        self.account.liveness.delete(kind, call.path("sid"))
+        return reply(status=204 if family == "ga" else 200)
+
+    async def list_sessions(self, kind: str, family: str, call: Call) -> web.Response:
+        """The previews' list of sessions, by id, after `start`."""
+        records = self.account.liveness.page(kind, call.query("start"), call.number("top"))
+        now = self.account.now()
+        return reply([wire.liveness_session_item(r, now) for r in records])
+
+    async def audit_entries(self, kind: str, family: str, call: Call) -> web.Response:
+        """The previews' audit entries of a session: its attempts, after entry `start`."""
+        record = self.account.liveness.find(kind, call.path("sid"))
+        start = call.number("start")
+        top = call.number("top")
+        limit = 1000 if top is None else top
+        if not 1 <= limit <= 1000:
+            raise bad("'top' is invalid.")
+        chosen = [a for a in record.attempts if start is None or a.audit_id > start][:limit]
+        return reply([wire.liveness_audit_entry(record, a, call.version) for a in chosen])
+
+    async def session_image(self, kind: str, family: str, call: Call) -> web.Response:
+        """A stored session image (the bytes, as the service sends them)."""
+        image = self.account.liveness.image(call.path("iid"))
+        return web.Response(body=image, content_type="application/octet-stream")
+
+    async def get_settings(self, call: Call) -> web.Response:
+        """v1.3-preview.1: the liveness settings."""
+        self._only_v1_3(call)
+        return reply(wire.liveness_settings(self.account.liveness.abuse_monitoring))
+
+    async def patch_settings(self, call: Call) -> web.Response:
+        """v1.3-preview.1: change abuse monitoring (the example's body, or the spec's)."""
+        self._only_v1_3(call)
+        body = await call.json()
+        nested = body.get("livenessAbuseMonitoring")
+        enabled = nested.get("enabled") if isinstance(nested, dict) else body.get("enabled")
+        if not isinstance(enabled, bool):
+            raise bad("'enabled' is invalid.")
+        self.account.liveness.abuse_monitoring = enabled
+        return reply({"name": "liveness-abuse-monitoring", "enabled": enabled})
+
+    async def client_assets_token(self, call: Call) -> web.Response:
+        """v1.3-preview.1: a token for the liveness client assets, valid for a day."""
+        self._only_v1_3(call)
+        token = "eyJ" + uuid.uuid4().hex
+        return reply(
+            {
+                "expiry": wire.iso(self.account.now() + 86400),
+                "accessToken": token,
+                "base64AccessToken": base64.b64encode(token.encode()).decode(),
+            }
+        )
+
+    def _only_v1_3(self, call: Call) -> None:
+        if call.version != "v1.3-preview.1":
+            raise ServiceError(404, "404", "Resource not found")
+
+    async def _detect_image(self, call: Call) -> bytes:
+        """Detect's image: the body, the URL's, or (v1.2 and later) a session image's."""
+        if call.request.content_type == "application/json" and call.modern:
+            body = await call.json()
+            if "sessionImageId" in body:
+                call.operation = "Face_DetectFromSessionImageId"
+                image_id = body["sessionImageId"]
+                if not isinstance(image_id, str):
+                    raise bad("Bad and unrecognizable JSON body.")
+                return self.account.liveness.image(image_id)
+        return await call.image()
+
+    async def control_liveness_attempt(self, request: web.Request) -> web.Response:
+        """POST /_emulator/liveness/{sid}/attempt: the end user's attempt, as the device makes it.
+
+        Authorization: Bearer <the session's auth token>. JSON body, every key optional:
+        "live" (true: realface, false: spoofface) or "decision"; "identity" and "variant" of
+        the person before the camera (by default the verify image's, so it matches); "error"
+        {"code", "message"} for a failed attempt. Answers the attempt's outcome.
+        """
+        try:
+            data = await request.json() if request.can_read_body else {}
+        except (ValueError, RecursionError):
+            data = None
+        if not isinstance(data, dict):
+            return web.json_response(
+                wire.error("BadArgument", "The body is not a JSON object."), status=400
+            )
+        bearer = request.headers.get("Authorization", "")
+        decision = data.get("decision")
+        if decision is None:
+            decision = "spoofface" if data.get("live") is False else "realface"
+        error = data.get("error")
+        failure = None
+        if isinstance(error, dict):
+            failure = (str(error.get("code", "LivenessFailed")), str(error.get("message", "")))
+        identity, variant = data.get("identity"), data.get("variant", 0)
+        if (identity is not None and not isinstance(identity, str)) or not isinstance(variant, int):
+            return web.json_response(
+                wire.error("BadArgument", "identity or variant is invalid."), status=400
+            )
+        try:
+            attempt = self.account.liveness.attempt(
+                request.match_info["sid"],
+                bearer.removeprefix("Bearer ").strip(),
+                decision=str(decision),
+                identity=identity,
+                variant=variant,
+                error=failure,
+                client_ip=request.remote or "127.0.0.1",
+            )
+        except ServiceError as exc:
+            return error_reply(exc)
+        return web.json_response(
+            {
+                "attemptId": attempt.attempt_id,
+                "succeeded": attempt.succeeded,
+                "decision": attempt.decision,
+                "sessionImageId": attempt.session_image_id,
+                "isIdentical": None if attempt.verify is None else attempt.verify[1],
+            }
+        )
+
+
+def _liveness(
+    method: Callable[[str, str, Call], Awaitable[web.StreamResponse]], kind: str, family: str
+) -> Handler:
+    """A liveness handler for one kind of session and one family of paths.
+
+    The versions of the other family (and those without liveness) get the service's 404.
+    """
+    versions = LIVENESS_GA_VERSIONS if family == "ga" else LIVENESS_PREVIEW_VERSIONS
+
+    async def bound(call: Call) -> web.StreamResponse:
+        if call.version not in versions:
+            raise ServiceError(404, "404", "Resource not found")
+        return await method(kind, family, call)
+
+    return bound
+
+
+#: Form fields of v1.2's with-verify creation that are not text.
+_FORM_BOOLEANS = frozenset(
+    {"deviceCorrelationIdSetInClient", "enableSessionImage", "returnVerifyImageHash"}
+)
+_FORM_INTEGERS = frozenset({"authTokenTimeToLiveInSeconds", "numberOfClientAttemptsAllowed"})
+
+
+def _form_value(name: str, text: str) -> Any:
+    """A form field's value in the JSON type the option has (the text if it has none)."""
+    if name in _FORM_BOOLEANS:
+        if text.lower() not in ("true", "false"):
+            raise ServiceError(400, "InvalidRequestBody", f"'{name}' is invalid.")
+        return text.lower() == "true"
+    try:
+        if name in _FORM_INTEGERS:
+            return int(text)
+        if name == "verifyConfidenceThreshold":
+            return float(text)
+    except ValueError:
+        raise ServiceError(400, "InvalidRequestBody", f"'{name}' is invalid.") from None
+    return text
 
 
 def _bind(method: Callable[[Kind, Call], Awaitable[web.StreamResponse]], kind: Kind) -> Handler:

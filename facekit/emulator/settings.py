@@ -85,6 +85,11 @@ class EmulatorSettings:
     max_persons_per_group: int = 10_000
     #: Retired attributes (age, gender, emotion, ...): "serve" values or "refuse" with 403.
     retired_attributes: str = "serve"
+    #: Whether the resource has Limited Access approval for face ids, identify, verify,
+    #: find similar and group; without it they answer 403 UnsupportedFeature ...
+    limited_access_approved: bool = True
+    #: ... unless the request's LimitedAccessToken header is one of these (an ISV's).
+    limited_access_tokens: tuple[str, ...] = ()
     #: Subscription id of this account, for snapshot apply scopes.
     subscription_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     #: Account reported in snapshots: an Azure resource id in `subscription_id`, as the

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .images.attributes import attributes, landmarks
+from .images.records import FoundFace
 from .recognition import Grouping, Identification, SimilarFace, Verdict
 from .settings import Kind
 from .state import (
@@ -21,6 +22,8 @@ from .state import (
     DirectoryFace,
     DirectoryPerson,
     DynamicGroup,
+    LivenessAttempt,
+    LivenessSessionRecord,
     Operation,
     Person,
     Snapshot,
@@ -46,6 +49,11 @@ __all__ = [
     "identifications",
     "is_modern",
     "iso",
+    "liveness_audit_entry",
+    "liveness_created",
+    "liveness_session",
+    "liveness_session_item",
+    "liveness_settings",
     "operation_location",
     "operation_status",
     "persisted_face",
@@ -347,3 +355,186 @@ def directory_operation_headers(
     if location is not None:
         headers["Location"] = api + location
     return headers
+
+
+# -- liveness sessions ------------------------------------------------------------------------
+
+
+def _rectangle(face: FoundFace) -> dict[str, int]:
+    rect = face.rect
+    return {"top": rect.top, "left": rect.left, "width": rect.width, "height": rect.height}
+
+
+def _targets(face: FoundFace) -> dict[str, Any]:
+    return {"color": {"faceRectangle": _rectangle(face)}}
+
+
+def _ga_attempt(
+    record: LivenessSessionRecord, attempt: LivenessAttempt, version: str
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "attemptId": attempt.attempt_id,
+        "attemptStatus": "Succeeded" if attempt.succeeded else "Failed",
+    }
+    if attempt.succeeded:
+        result: dict[str, Any] = {
+            "livenessDecision": attempt.decision,
+            "targets": _targets(attempt.face),
+            "digest": attempt.digest,
+        }
+        if attempt.session_image_id is not None:
+            result["sessionImageId"] = attempt.session_image_id
+        if attempt.verify is not None and record.reference is not None:
+            confidence, identical = attempt.verify
+            result["verifyResult"] = {"matchConfidence": confidence, "isIdentical": identical}
+            if record.return_verify_image_hash:
+                result["verifyImageHash"] = record.reference.image_hash
+        body["result"] = result
+    else:
+        body["error"] = {
+            "code": attempt.error_code,
+            "message": attempt.error_message,
+            "targets": _targets(attempt.face),
+        }
+    if version == "v1.3-preview.1":
+        body["clientInformation"] = [{"ip": attempt.client_ip}]
+        if record.abuse_monitoring:
+            flagged = []
+            for session_id, attempt_id, image_id in attempt.flagged:
+                other: dict[str, Any] = {"attemptId": attempt_id, "sessionId": session_id}
+                if image_id is not None:
+                    other["sessionImageId"] = image_id
+                flagged.append(other)
+            body["abuseMonitoringResult"] = {
+                "isAbuseDetected": bool(flagged),
+                "otherFlaggedSessions": flagged,
+            }
+    return body
+
+
+def liveness_session(record: LivenessSessionRecord, now: float, version: str) -> dict[str, Any]:
+    """A session as `version` reads it back (and, in v1.2 and v1.3, creates it).
+
+    v1.2 and v1.3-preview.1: status, model and every attempt, the latest first (with the
+    verify image's face for with-verify sessions). The previews: the session's times,
+    whether its token expired, and the audit entry of the latest attempt.
+    """
+    if version in ("v1.2-preview.1", "v1.1-preview.1"):
+        preview = liveness_session_item(record, now)
+        preview["status"] = record.preview_status()
+        if record.attempts:
+            preview["result"] = liveness_audit_entry(record, record.attempts[-1], version)
+        return preview
+    results: dict[str, Any] = {
+        "attempts": [_ga_attempt(record, a, version) for a in reversed(record.attempts)]
+    }
+    if record.kind == "verify":
+        reference = record.reference
+        results["verifyReferences"] = (
+            []
+            if reference is None
+            else [
+                {
+                    "referenceType": "image",
+                    "faceRectangle": _rectangle(reference.face),
+                    "qualityForRecognition": reference.quality,
+                }
+            ]
+        )
+    body: dict[str, Any] = {
+        "sessionId": record.session_id,
+        "authToken": record.auth_token,
+        "status": record.status(now),
+        "modelVersion": record.model_version,
+    }
+    if version == "v1.3-preview.1":
+        body["isAbuseMonitoringEnabled"] = record.abuse_monitoring
+        if record.expected_client_ip is not None:
+            body["expectedClientIpAddress"] = record.expected_client_ip
+    body["results"] = results
+    return body
+
+
+def liveness_created(record: LivenessSessionRecord) -> dict[str, Any]:
+    """The previews' answer to a creation: the id and token (and the verify image's face)."""
+    body: dict[str, Any] = {"sessionId": record.session_id, "authToken": record.auth_token}
+    if record.reference is not None:
+        body["verifyImage"] = {
+            "faceRectangle": _rectangle(record.reference.face),
+            "qualityForRecognition": record.reference.quality,
+        }
+    return body
+
+
+def liveness_session_item(record: LivenessSessionRecord, now: float) -> dict[str, Any]:
+    """A session as the previews list it."""
+    body: dict[str, Any] = {
+        "id": record.session_id,
+        "createdDateTime": iso(record.created_at),
+    }
+    if record.attempts:
+        body["sessionStartDateTime"] = iso(record.attempts[0].at)
+    body["sessionExpired"] = record.expired(now)
+    if record.device_correlation_id is not None:
+        body["deviceCorrelationId"] = record.device_correlation_id
+    body["authTokenTimeToLiveInSeconds"] = record.ttl
+    return body
+
+
+def liveness_audit_entry(
+    record: LivenessSessionRecord, attempt: LivenessAttempt, version: str
+) -> dict[str, Any]:
+    """One attempt as the previews audit it: the device's request and the answer."""
+    path = "detectlivenesswithverify" if record.kind == "verify" else "detectliveness"
+    answer: dict[str, Any] = {}
+    if attempt.succeeded:
+        answer = {
+            "livenessDecision": attempt.decision,
+            "target": {
+                "faceRectangle": _rectangle(attempt.face),
+                "fileName": "content.bin",
+                "timeOffsetWithinFile": 0,
+                "imageType": "Color",
+            },
+            "modelVersionUsed": record.model_version,
+        }
+        if attempt.verify is not None and record.reference is not None:
+            confidence, identical = attempt.verify
+            answer["verifyResult"] = {
+                "verifyImage": {
+                    "faceRectangle": _rectangle(record.reference.face),
+                    "qualityForRecognition": record.reference.quality,
+                },
+                "matchConfidence": confidence,
+                "isIdentical": identical,
+            }
+    body: dict[str, Any] = {
+        "id": attempt.audit_id,
+        "sessionId": record.session_id,
+        "requestId": attempt.request_id,
+        "clientRequestId": attempt.client_request_id,
+        "receivedDateTime": iso(attempt.at),
+        "request": {
+            "url": f"/face/{version}/{path}/singlemodal",
+            "method": "POST",
+            "contentLength": 18,
+            "contentType": "multipart/form-data",
+            "userAgent": "facekit-emulator (simulated device)",
+        },
+        "response": {
+            "body": answer,
+            "statusCode": 200 if attempt.succeeded else 400,
+            "latencyInMilliseconds": 120,
+        },
+        "digest": attempt.digest,
+    }
+    if attempt.session_image_id is not None:
+        body["sessionImageId"] = attempt.session_image_id
+    if record.reference is not None and record.return_verify_image_hash:
+        body["verifyImageHash"] = record.reference.image_hash
+    return body
+
+
+def liveness_settings(enabled: bool) -> dict[str, Any]:
+    """v1.3-preview.1's liveness settings."""
+    return {"livenessAbuseMonitoring": {"enabled": enabled}}

@@ -125,3 +125,9 @@ __all__ = [
     "TrainingStatusType",
     "VerifyResult",
 ]
+
+# Liveness sessions, in a block of their own (families added later append theirs the same way).
+from . import liveness as _liveness
+from .liveness import *  # noqa: F403
+
+__all__ += _liveness.__all__

@@ -2,7 +2,8 @@
 
 Responses tolerate unknown keys, unknown enum values and JSON nulls for optional fields;
 request bodies leave out every field still at its default (None), so only what the caller
-set is sent.
+set is sent. A field's metadata may name its wire key (`"wire"`) and other keys versions
+send it under (`"aliases"`: the liveness previews call a session's id "id").
 """
 
 from __future__ import annotations
@@ -151,12 +152,20 @@ def _make_converter() -> cattrs.Converter:
             for field in attrs.fields(cls)
             if field.default is not attrs.NOTHING
         }
+        aliases = {
+            alias: field.metadata.get("wire", wire_name(field.name))
+            for field in attrs.fields(cls)
+            for alias in field.metadata.get("aliases", ())
+        }
 
         def structure_model(data: Any, target: type) -> Any:
             if not isinstance(data, dict):
                 raise ValueError(f"expected a JSON object for {cls.__name__}")
             # A JSON null for an optional field means "absent"; let the default apply.
             cleaned = {k: v for k, v in data.items() if not (v is None and k in optional)}
+            for alias, wire in aliases.items():
+                if alias in cleaned and wire not in cleaned:
+                    cleaned[wire] = cleaned.pop(alias)
             return inner(cleaned, target)
 
         return structure_model

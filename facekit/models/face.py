@@ -227,7 +227,7 @@ class FaceAttributes:
 
 @attrs.frozen(kw_only=True)
 class DetectedFace:
-    """One face found by detect. `face_id` is set only with `return_face_id=True`."""
+    """One face found by detect; `face_id` is None when detect ran with `return_face_id=False`."""
 
     face_rectangle: FaceRectangle
     face_id: str | None = None

@@ -4,6 +4,7 @@ from .face import FaceOperations
 from .face_lists import FaceLists
 from .large_face_lists import LargeFaceLists
 from .large_person_groups import LargePersonGroupPersons, LargePersonGroups
+from .liveness import Liveness
 from .person_directory import PersonDirectory
 from .person_groups import PersonGroupPersons, PersonGroups
 from .snapshots import Snapshots
@@ -14,6 +15,7 @@ __all__ = [
     "LargeFaceLists",
     "LargePersonGroupPersons",
     "LargePersonGroups",
+    "Liveness",
     "PersonDirectory",
     "PersonGroupPersons",
     "PersonGroups",

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from typing import Any, ClassVar, Generic, TypeVar, Unpack
 
 from .. import _validation as check
-from ..errors import ConflictError, NotFoundError
+from .._versions import LEGACY_VERSIONS
+from ..errors import ConflictError, FaceResponseError, NotFoundError
 from ..images import ImageInput, ProgressCallback
 from ..models import PersistedFace, Person, TrainingStatus
 from ..models.requests import MetaDataBody, UpdateFaceBody
@@ -183,7 +184,7 @@ class TrainingOperations(Resource):
         return [self._collection, check.container_id(self._id_parameter, container_id), leaf]
 
     async def train(self, container_id: str, **options: Unpack[CallOptions]) -> None:
-        """Queue a training (HTTP 202); follow it with `get_training_status`."""
+        """Queue a training (HTTP 202); follow it with `get_training_status` or `begin_train`."""
         await self._session.call(
             "POST", self._training_path(container_id, "train"), idempotent=False, options=options
         )
@@ -197,7 +198,9 @@ class TrainingOperations(Resource):
     ) -> TrainingPoller:
         """Queue a training and return a poller; `await poller` gives the final status.
 
-        If a training is already running (409 ...TrainingNotFinished), the poller follows it.
+        Since v1.1 the poller follows the 202's operation-Location; on v1.0 and v1.0-preview
+        it polls the training status. If a training is already running (409
+        ...TrainingNotFinished), the poller follows it.
         """
         checked_policy(polling)
         path = self._training_path(container_id, "train")
@@ -210,18 +213,28 @@ class TrainingOperations(Resource):
                 options=options,
             )
             queued_at = server_time(response)
+            location = response.headers.get("operation-Location")
         except ConflictError as error:
             if not (error.code or "").endswith("TrainingNotFinished"):
                 raise
-            queued_at = None
-        return TrainingPoller(
-            self._session,
-            self._collection,
-            container_id,
-            queued_at=queued_at,
-            previous=previous,
-            policy=polling,
-        )
+            queued_at, location = None, None
+        if self._session.config.api_version in LEGACY_VERSIONS:
+            location = None
+        try:
+            return TrainingPoller(
+                self._session,
+                self._collection,
+                container_id,
+                queued_at=queued_at,
+                previous=previous,
+                location=location or None,
+                policy=polling,
+            )
+        except FaceResponseError as error:
+            raise FaceResponseError(
+                f"the training of {container_id} was queued, but {error} (follow it with "
+                "get_training_status, or begin_train again)"
+            ) from None
 
     async def _last_training(
         self, container_id: str, options: CallOptions

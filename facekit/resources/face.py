@@ -22,7 +22,7 @@ from .person_directory import check_targets, identify_person_ids
 if TYPE_CHECKING:
     from ..session import FaceSession
 
-__all__ = ["FaceOperations"]
+__all__ = ["FaceOperations", "detect_query"]
 
 #: Every operation of this resource in the REST API (v1.0 operationIds) and the method
 #: that sends it.
@@ -58,29 +58,31 @@ class FaceOperations:
         return_recognition_model: bool | None = None,
         detection_model: str | None = None,
         face_id_time_to_live: int | None = None,
+        allow_retired_attributes: bool = False,
         progress: ProgressCallback | None = None,
         **options: Unpack[CallOptions],
     ) -> list[DetectedFace]:
         """Detect faces in an image or at a URL, largest first (at most 100).
 
-        Parameters left at None are not sent, so the service's defaults apply.
+        Parameters left at None are not sent, so the service's defaults apply. The
+        service returns face ids unless `return_face_id=False` (v1.2 declares the default
+        true, and v1.0 behaves the same), and face ids need Limited Access approval: a
+        resource without it must pass `return_face_id=False`, or the call fails with
+        `LimitedAccessError`. The retired and limited attributes (age, gender, emotion,
+        smile, facialHair, hair, makeup) are refused before sending unless
+        `allow_retired_attributes=True`; emotion, gender and makeup exist only in v1.0.
         """
-        detection = check.model_name("detection_model", detection_model)
-        landmarks = check.flag("return_face_landmarks", return_face_landmarks)
-        check.landmarks_allowed(landmarks, detection)
-        params = {
-            "returnFaceId": check.flag("return_face_id", return_face_id),
-            "returnFaceLandmarks": landmarks,
-            "returnFaceAttributes": check.face_attributes(return_face_attributes, detection),
-            "recognitionModel": check.model_name("recognition_model", recognition_model),
-            "returnRecognitionModel": check.flag(
-                "return_recognition_model", return_recognition_model
-            ),
-            "detectionModel": detection,
-            "faceIdTimeToLive": check.int_range(
-                "face_id_time_to_live", face_id_time_to_live, 60, 86400
-            ),
-        }
+        params = detect_query(
+            self._session.config.api_version,
+            return_face_id=return_face_id,
+            return_face_landmarks=return_face_landmarks,
+            return_face_attributes=return_face_attributes,
+            recognition_model=recognition_model,
+            return_recognition_model=return_recognition_model,
+            detection_model=detection_model,
+            face_id_time_to_live=face_id_time_to_live,
+            allow_retired_attributes=allow_retired_attributes,
+        )
         url, upload = image_request(image, progress)
         return await self._session.call(
             "POST",
@@ -159,6 +161,8 @@ class FaceOperations:
         The target is a trained (large) person group, or the PersonDirectory: a dynamic
         person group (`dynamic_person_group_id`) or 1..30 directory persons (`person_ids`;
         `["*"]` is every person). The directory needs no training.
+        `max_num_of_candidates_returned` left at None takes the service's default: one
+        candidate per face in v1.0 and v1.0-preview, ten since v1.1.
         """
         check_targets(
             self._session.config.api_version,
@@ -235,3 +239,38 @@ class FaceOperations:
         return await self._session.call(
             "POST", ["verify"], json=body, idempotent=True, result=VerifyResult, options=options
         )
+
+
+def detect_query(
+    api_version: str,
+    *,
+    return_face_id: bool | None,
+    return_face_landmarks: bool | None,
+    return_face_attributes: Sequence[str] | None,
+    recognition_model: str | None,
+    return_recognition_model: bool | None,
+    detection_model: str | None,
+    face_id_time_to_live: int | None,
+    allow_retired_attributes: bool,
+) -> dict[str, object]:
+    """The query of a detect request in `api_version`, every option checked."""
+    detection = check.model_name("detection_model", detection_model)
+    landmarks = check.flag("return_face_landmarks", return_face_landmarks)
+    check.landmarks_allowed(landmarks, detection)
+    allow_retired = check.flag("allow_retired_attributes", allow_retired_attributes)
+    return {
+        "returnFaceId": check.flag("return_face_id", return_face_id),
+        "returnFaceLandmarks": landmarks,
+        "returnFaceAttributes": check.face_attributes(
+            return_face_attributes,
+            detection,
+            api_version=api_version,
+            allow_retired=bool(allow_retired),
+        ),
+        "recognitionModel": check.model_name("recognition_model", recognition_model),
+        "returnRecognitionModel": check.flag("return_recognition_model", return_recognition_model),
+        "detectionModel": detection,
+        "faceIdTimeToLive": check.int_range(
+            "face_id_time_to_live", face_id_time_to_live, 60, 86400
+        ),
+    }

@@ -1,4 +1,12 @@
-"""Snapshot operations (/snapshots, /operations): copy a group or list to other subscriptions."""
+"""Snapshot operations (/snapshots, /operations): copy a group or list to other subscriptions.
+
+Snapshots exist only in Face API v1.0 (and v1.0-preview): every call here goes to v1.0,
+whatever version the client speaks. The public service retired them on 30 June 2023 and
+answers them with 403 UnsupportedFeature (`LimitedAccessError`); the emulator still serves
+them. To move a group or list to another resource today, enroll it there again from the
+source images: `facekit.bulk.enroll_people` / `enroll_faces` (its journal and the tags it
+leaves on the service make a rerun add each person and face exactly once), then train it.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Final, Unpack
 
 from .. import _validation as check
+from .._versions import SNAPSHOT_API_VERSION
 from ..errors import FaceResponseError, FaceValidationError
 from ..models import OperationLocation, OperationStatus, Snapshot
 from ..models.requests import ApplySnapshotBody, TakeSnapshotBody, UpdateSnapshotBody
@@ -33,7 +42,12 @@ APPLY_MODES = ("CreateNew",)
 
 
 class Snapshots(Resource):
-    """Take, apply and manage snapshots (Snapshot_*)."""
+    """Take, apply and manage snapshots (Snapshot_*), always through Face API v1.0.
+
+    Retired by the public service on 30 June 2023 (it answers 403 UnsupportedFeature): kept
+    for resources that still have them and for the emulator. The migration path is to
+    re-enroll with `facekit.bulk` (exactly once, thanks to its journal and tags).
+    """
 
     async def take(
         self,
@@ -53,7 +67,7 @@ class Snapshots(Resource):
         )
         response = await self._session.send(
             "POST",
-            self._session.url_for(["snapshots"], method="POST"),
+            self._session.url_for(["snapshots"], method="POST", version=SNAPSHOT_API_VERSION),
             json=body,
             idempotent=False,
             options=options,
@@ -117,6 +131,7 @@ class Snapshots(Resource):
             idempotent=True,
             result=builtins.list[Snapshot],
             options=options,
+            version=SNAPSHOT_API_VERSION,
         )
 
     async def get(self, snapshot_id: str, **options: Unpack[CallOptions]) -> Snapshot:
@@ -127,6 +142,7 @@ class Snapshots(Resource):
             idempotent=True,
             result=Snapshot,
             options=options,
+            version=SNAPSHOT_API_VERSION,
         )
 
     async def update(
@@ -150,6 +166,7 @@ class Snapshots(Resource):
             json=body,
             idempotent=True,
             options=options,
+            version=SNAPSHOT_API_VERSION,
         )
 
     async def delete(self, snapshot_id: str, **options: Unpack[CallOptions]) -> None:
@@ -159,6 +176,7 @@ class Snapshots(Resource):
             ["snapshots", check.uuid_id("snapshot_id", snapshot_id)],
             idempotent=False,
             options=options,
+            version=SNAPSHOT_API_VERSION,
         )
 
     async def apply(
@@ -177,7 +195,7 @@ class Snapshots(Resource):
         path = ["snapshots", check.uuid_id("snapshot_id", snapshot_id), "apply"]
         response = await self._session.send(
             "POST",
-            self._session.url_for(path, method="POST"),
+            self._session.url_for(path, method="POST", version=SNAPSHOT_API_VERSION),
             json=body,
             idempotent=False,
             options=options,
@@ -194,6 +212,7 @@ class Snapshots(Resource):
             idempotent=True,
             result=OperationStatus,
             options=options,
+            version=SNAPSHOT_API_VERSION,
         )
 
 

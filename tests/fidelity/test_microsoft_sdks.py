@@ -8,7 +8,10 @@ runtime ones):
   snapshot ``Operation-Location`` only through ``raw=True`` (``ClientRawResponse.headers``).
 * ``azure-ai-vision-face`` 1.0.0b2: the azure-core based SDK. It talks to
   ``{endpoint}/face/v1.2-preview.1`` and drives trainings as long-running operations
-  (``operation-Location`` header polled by azure-core's ``LROBasePolling``), sync and async.
+  (``operation-Location`` header polled by azure-core's ``LROBasePolling``), sync and async;
+  its FaceSessionClient creates, reads, lists, audits and deletes liveness sessions, with a
+  verify image sent as multipart/form-data. The device's attempts in between are played by
+  the emulator's control call.
 
 If one of these fails, the emulator deviates from the real service: fix the emulator, not
 the test.
@@ -16,8 +19,11 @@ the test.
 
 from __future__ import annotations
 
+import asyncio
 import io
+import json
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any, TypeVar
@@ -442,3 +448,167 @@ async def test_new_sdk_async_clients(emulator: FaceEmulator) -> None:
         )
         by_face = {r.face_id: r.candidates for r in results}
         assert [names[by_face[f.face_id][0].person_id] for f in faces] == list(PEOPLE)
+
+
+# -- azure-ai-vision-face FaceSessionClient: liveness sessions (v1.2-preview.1) -----------------
+
+
+def device_attempt(emulator: FaceEmulator, session_id: str, token: str, **body: Any) -> Any:
+    """The end user's attempt on the device, through the emulator's control call."""
+    request = urllib.request.Request(
+        f"{emulator.endpoint}/_emulator/liveness/{session_id}/attempt",
+        method="POST",
+        data=json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as reply:
+        return json.loads(reply.read())
+
+
+def session_client(emulator: FaceEmulator) -> Any:
+    sdk = pytest.importorskip("azure.ai.vision.face")
+    from azure.core.credentials import AzureKeyCredential
+
+    return sdk.FaceSessionClient(emulator.endpoint, AzureKeyCredential(emulator.key))
+
+
+def test_new_sdk_liveness_session_create_result_list_audit_delete(emulator: FaceEmulator) -> None:
+    """v1.2-preview.1 SDK: a liveness session through its whole life, sync."""
+    sdk = pytest.importorskip("azure.ai.vision.face")
+    from azure.core.exceptions import ResourceNotFoundError
+
+    models = sdk.models
+    with session_client(emulator) as sessions:
+        created = sessions.create_liveness_session(
+            models.CreateLivenessSessionContent(
+                liveness_operation_mode="Passive",
+                send_results_to_client=True,
+                device_correlation_id="phone-1",
+                auth_token_time_to_live_in_seconds=120,
+                enable_session_image=True,
+            )
+        )
+        assert created.session_id
+        assert created.auth_token
+        before = sessions.get_liveness_session_result(created.session_id)
+        assert (before.status, before.session_expired) == ("NotStarted", False)
+        assert before.auth_token_time_to_live_in_seconds == 120
+
+        mask = {"code": "FaceWithMaskDetected", "message": "Mask detected on face image."}
+        device_attempt(emulator, created.session_id, created.auth_token, error=mask)
+        done = device_attempt(emulator, created.session_id, created.auth_token, live=True)
+        result = sessions.get_liveness_session_result(created.session_id)
+        assert result.status == "ResultAvailable"
+        assert result.session_start_date_time is not None
+        assert result.result.response.body["livenessDecision"] == "realface"
+        assert result.result.session_image_id == done["sessionImageId"]
+        image = b"".join(sessions.get_session_image(done["sessionImageId"]))
+        assert image.startswith(b"\x89PNG")
+        (found,) = sessions.detect_from_session_image(
+            session_image_id=done["sessionImageId"],
+            detection_model=DETECTION,
+            recognition_model=RECOGNITION,
+            return_face_id=True,
+        )
+        assert found.face_id
+        assert found.face_rectangle.width > 0
+
+        listed = sessions.get_liveness_sessions()
+        assert [item.id for item in listed] == [created.session_id]
+        assert listed[0].device_correlation_id == "phone-1"
+        entries = sessions.get_liveness_session_audit_entries(created.session_id)
+        assert [entry.id for entry in entries] == sorted(entry.id for entry in entries)
+        assert [entry.response.status_code for entry in entries] == [400, 200]
+        later = sessions.get_liveness_session_audit_entries(
+            created.session_id, start=str(entries[0].id)
+        )
+        assert [entry.id for entry in later] == [entries[1].id]
+
+        sessions.delete_liveness_session(created.session_id)
+        with pytest.raises(ResourceNotFoundError) as caught:
+            sessions.get_liveness_session_result(created.session_id)
+        assert caught.value.error.code == "SessionNotFound"
+    assert versions_used(emulator) == {"v1.2-preview.1"}
+
+
+def test_new_sdk_liveness_with_verify_image_multipart(emulator: FaceEmulator) -> None:
+    """v1.2-preview.1 SDK: with-verify sessions, with a verify image (multipart) and without."""
+    sdk = pytest.importorskip("azure.ai.vision.face")
+    from azure.core.exceptions import HttpResponseError
+
+    models = sdk.models
+    content = models.CreateLivenessWithVerifySessionContent(
+        liveness_operation_mode="Passive", device_correlation_id="phone-2"
+    )
+    with session_client(emulator) as sessions:
+        created = sessions.create_liveness_with_verify_session(
+            content, verify_image=synthetic_face("ann", 1)
+        )
+        assert created.verify_image.face_rectangle.width > 0
+        assert created.verify_image.quality_for_recognition in ("low", "medium", "high")
+        device_attempt(emulator, created.session_id, created.auth_token, identity="ann", variant=4)
+        result = sessions.get_liveness_with_verify_session_result(created.session_id)
+        assert result.status == "ResultAvailable"
+        verify = result.result.response.body["verifyResult"]
+        assert verify["isIdentical"] is True
+
+        stranger = sessions.create_liveness_with_verify_session(
+            content, verify_image=synthetic_face("ann", 1)
+        )
+        device_attempt(emulator, stranger.session_id, stranger.auth_token, identity="bob")
+        other = sessions.get_liveness_with_verify_session_result(stranger.session_id)
+        assert other.result.response.body["verifyResult"]["isIdentical"] is False
+
+        # Without an image the SDK sends JSON: the device brings the image later.
+        plain = sessions.create_liveness_with_verify_session(content, verify_image=None)
+        assert plain.session_id
+
+        listed = {item.id for item in sessions.get_liveness_with_verify_sessions()}
+        assert listed == {created.session_id, stranger.session_id, plain.session_id}
+        audit = sessions.get_liveness_with_verify_session_audit_entries(created.session_id)
+        assert len(audit) == 1
+
+        # A verify image without a face is refused as the service refuses it.
+        blank = group_photo([])
+        with pytest.raises(HttpResponseError) as caught:
+            sessions.create_liveness_with_verify_session(content, verify_image=blank)
+        assert caught.value.status_code == 400
+        assert caught.value.error.code == "InvalidImage"
+
+        for session_id in listed:
+            sessions.delete_liveness_with_verify_session(session_id)
+        assert sessions.get_liveness_with_verify_sessions() == []
+    assert versions_used(emulator) == {"v1.2-preview.1"}
+
+
+async def test_new_sdk_async_session_client(emulator: FaceEmulator) -> None:
+    """v1.2-preview.1 SDK, asyncio flavour: create, attempt, result, audit, delete."""
+    sdk = pytest.importorskip("azure.ai.vision.face")
+    from azure.ai.vision.face.aio import FaceSessionClient
+    from azure.core.credentials import AzureKeyCredential
+
+    models = sdk.models
+    async with FaceSessionClient(emulator.endpoint, AzureKeyCredential(emulator.key)) as sessions:
+        created = await sessions.create_liveness_session(
+            models.CreateLivenessSessionContent(liveness_operation_mode="PassiveActive")
+        )
+        await asyncio.to_thread(
+            device_attempt, emulator, created.session_id, created.auth_token, live=False
+        )
+        result = await sessions.get_liveness_session_result(created.session_id)
+        assert result.result.response.body["livenessDecision"] == "spoofface"
+        entries = await sessions.get_liveness_session_audit_entries(created.session_id)
+        assert len(entries) == 1
+        with_verify = await sessions.create_liveness_with_verify_session(
+            models.CreateLivenessWithVerifySessionContent(liveness_operation_mode="Passive"),
+            verify_image=synthetic_face("cid", 2),
+        )
+        await asyncio.to_thread(
+            device_attempt, emulator, with_verify.session_id, with_verify.auth_token
+        )
+        verified = await sessions.get_liveness_with_verify_session_result(with_verify.session_id)
+        assert verified.result.response.body["verifyResult"]["isIdentical"] is True
+        await sessions.delete_liveness_session(created.session_id)
+        await sessions.delete_liveness_with_verify_session(with_verify.session_id)
+        assert await sessions.get_liveness_sessions() == []
+    assert versions_used(emulator) == {"v1.2-preview.1"}

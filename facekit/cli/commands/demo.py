@@ -3,7 +3,8 @@
 Against the embedded emulator (no endpoint configured) it makes a synthetic family photo
 set, bulk-enrolls it concurrently, trains with the poller, identifies everyone in a group
 photo, shows verify and find-similar, and moves the group to a second Face resource with a
-snapshot followed through Operation-Location.
+snapshot followed through Operation-Location (snapshots are v1.0 only and retired by the
+public service; the emulator keeps them).
 """
 
 from __future__ import annotations
@@ -169,6 +170,10 @@ async def migrate(face: FaceClient, emulator: FaceEmulator, console: Console) ->
         FaceClient(target_service.endpoint, _key(target_service.key)) as target,
     ):
         console.say("7. snapshot: copying the group to another Face resource")
+        console.say(
+            "   (through API v1.0, the only version with snapshots; the public service retired "
+            "them on 30 June 2023 - re-enroll with facekit.bulk there instead)"
+        )
         with capture_responses() as raw:
             take = await face.snapshots.begin_take(
                 "LargePersonGroup", GROUP, [target_service.subscription_id]

@@ -21,6 +21,7 @@ async def run(args: argparse.Namespace, console: Console) -> int:
             return_face_attributes=args.attributes or None,
             detection_model=args.detection_model,
             recognition_model=args.recognition_model,
+            allow_retired_attributes=args.allow_retired_attributes,
         )
     data = [to_wire(f) for f in faces]
     lines = [f"{len(faces)} face(s)"]

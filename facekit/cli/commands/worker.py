@@ -47,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
             job_timeout=args.job_timeout,
             max_jobs=args.max_jobs,
             burst=args.burst,
+            api_version=args.api_version,
             api_path=args.api_path,
         )
         print(f"facekit worker: jobs from the queue for {endpoint}", file=sys.stderr, flush=True)

@@ -7,14 +7,13 @@
 * `snapshots`: snapshots and the store shared between accounts.
 * `operations`: long-running operations followed at /operations/{id}.
 * `person_directory`: the PersonDirectory's persons, faces per model and dynamic groups.
-
-Liveness sessions will land as a module of their own here, added to the Account as a
-family.
+* `liveness`: liveness sessions, their attempts and session images.
 """
 
 from .account import Account
 from .containers import Container, Containers, Person, StoredFace, Trained, Training, TrainingStatus
 from .detection import DetectedFace, DetectedFaces, Detection, DetectOptions
+from .liveness import LivenessAttempt, LivenessSessionRecord, LivenessSessions
 from .operations import Operation, Operations
 from .person_directory import DirectoryFace, DirectoryPerson, DynamicGroup, PersonDirectory
 from .snapshots import DEFAULT_SNAPSHOT_STORE, Snapshot, Snapshots, SnapshotStore
@@ -31,6 +30,9 @@ __all__ = [
     "DirectoryFace",
     "DirectoryPerson",
     "DynamicGroup",
+    "LivenessAttempt",
+    "LivenessSessionRecord",
+    "LivenessSessions",
     "Operation",
     "Operations",
     "Person",

@@ -27,6 +27,7 @@ from ..recognition import (
 from ..settings import EmulatorSettings, Kind
 from .containers import Containers
 from .detection import DetectedFaces
+from .liveness import LivenessSessions
 from .operations import Operations
 from .person_directory import PersonDirectory
 from .snapshots import DEFAULT_SNAPSHOT_STORE, Snapshots, SnapshotStore
@@ -39,9 +40,9 @@ class Account:
 
     Its families: `containers` (groups and lists, their persons, faces and trainings),
     `detected` (face ids from detect), `snapshots` (in the store shared between accounts),
-    `directory` (the PersonDirectory) and `operations`. Time comes from `clock`, so
-    trainings and operations advance as it moves, evaluated when read (no background
-    tasks).
+    `directory` (the PersonDirectory), `operations` and `liveness` (liveness sessions and
+    their images). Time comes from `clock`, so trainings and operations advance as it
+    moves, evaluated when read (no background tasks).
     """
 
     def __init__(
@@ -65,6 +66,7 @@ class Account:
             self.settings, self.clock, self.snapshot_store, self.containers, self.operations
         )
         self.directory = PersonDirectory(self.settings, self.clock, self.operations)
+        self.liveness = LivenessSessions(self.settings, self.clock)
 
     def now(self) -> float:
         """The account's time, in seconds since the epoch."""
