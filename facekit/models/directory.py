@@ -81,6 +81,11 @@ class DynamicPersonGroupMembers:
 
     person_ids: list[str] = attrs.field(factory=list)
 
+    @property
+    def ids(self) -> list[str]:
+        """The page's ids (its person ids)."""
+        return self.person_ids
+
 
 @attrs.frozen(kw_only=True)
 class DynamicPersonGroupReferences:
@@ -89,6 +94,11 @@ class DynamicPersonGroupReferences:
     dynamic_person_group_ids: list[str] = attrs.field(factory=list)
     #: v1.0-preview repeats the person id; later versions leave it out.
     person_id: str | None = None
+
+    @property
+    def ids(self) -> list[str]:
+        """The page's ids (its dynamic person group ids)."""
+        return self.dynamic_person_group_ids
 
 
 @attrs.frozen(kw_only=True)

@@ -10,7 +10,7 @@ the request and returns a poller (`await poller` waits until the change is in ef
 from __future__ import annotations
 
 import builtins
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, TypeVar, Unpack
 
 from .. import _validation as check
@@ -139,7 +139,6 @@ DIRECTORY_RECOGNITION_VERSIONS: Final = tuple(
 MAX_IDENTIFY_PERSONS = 30
 ALL_PERSONS = "*"
 
-_IdPage = Callable[[str | None, int | None], Awaitable[list[str]]]
 _Poller = TypeVar("_Poller", bound=DirectoryOperationPoller[Any])
 _Item = TypeVar("_Item")
 
@@ -689,19 +688,7 @@ class PersonDirectory(Resource):
     ) -> AsyncPager[str]:
         """The person ids the group references, in order; iterate with `async for`."""
         path = self._group_path(dynamic_person_group_id, "persons")
-
-        async def fetch(page_start: str | None, page_top: int | None) -> builtins.list[str]:
-            page = await self._session.call(
-                "GET",
-                path,
-                params={"start": page_start, "top": page_top},
-                idempotent=True,
-                result=DynamicPersonGroupMembers,
-                options=options,
-            )
-            return page.person_ids
-
-        return _id_pager(fetch, start, top)
+        return self._id_pager(path, DynamicPersonGroupMembers, start, top, options)
 
     def list_dynamic_person_group_references(
         self,
@@ -713,6 +700,19 @@ class PersonDirectory(Resource):
     ) -> AsyncPager[str]:
         """The ids of the dynamic person groups that reference the person; `async for`."""
         path = self._person_path(person_id, "dynamicPersonGroupReferences")
+        return self._id_pager(path, DynamicPersonGroupReferences, start, top, options)
+
+    def _id_pager(
+        self,
+        path: builtins.list[str],
+        page_type: type[DynamicPersonGroupMembers | DynamicPersonGroupReferences],
+        start: str | None,
+        top: int | None,
+        options: CallOptions,
+    ) -> AsyncPager[str]:
+        """A pager of the ids a page of `page_type` carries."""
+        start = check.start_cursor(start)
+        check.int_range("top", top, 1, 1000)
 
         async def fetch(page_start: str | None, page_top: int | None) -> builtins.list[str]:
             page = await self._session.call(
@@ -720,12 +720,12 @@ class PersonDirectory(Resource):
                 path,
                 params={"start": page_start, "top": page_top},
                 idempotent=True,
-                result=DynamicPersonGroupReferences,
+                result=page_type,
                 options=options,
             )
-            return page.dynamic_person_group_ids
+            return page.ids
 
-        return _id_pager(fetch, start, top)
+        return AsyncPager(fetch, str, start=start, top=top)
 
     # -- operations ----------------------------------------------------------------------
 
@@ -751,12 +751,6 @@ class PersonDirectory(Resource):
                 "token", "the continuation token is not one of a PersonDirectory operation"
             )
         return poller
-
-
-def _id_pager(fetch: _IdPage, start: str | None, top: int | None) -> AsyncPager[str]:
-    start = check.start_cursor(start)
-    check.int_range("top", top, 1, 1000)
-    return AsyncPager(fetch, str, start=start, top=top)
 
 
 def _accepted_but(error: FaceResponseError, what: str, response: RawResponse) -> FaceResponseError:

@@ -527,6 +527,7 @@ def test_new_sdk_liveness_session_create_result_list_audit_delete(emulator: Face
         sessions.delete_liveness_session(created.session_id)
         with pytest.raises(ResourceNotFoundError) as caught:
             sessions.get_liveness_session_result(created.session_id)
+        assert caught.value.error is not None
         assert caught.value.error.code == "SessionNotFound"
     assert versions_used(emulator) == {"v1.2-preview.1"}
 
@@ -573,6 +574,7 @@ def test_new_sdk_liveness_with_verify_image_multipart(emulator: FaceEmulator) ->
         with pytest.raises(HttpResponseError) as caught:
             sessions.create_liveness_with_verify_session(content, verify_image=blank)
         assert caught.value.status_code == 400
+        assert caught.value.error is not None
         assert caught.value.error.code == "InvalidImage"
 
         for session_id in listed:
@@ -596,6 +598,7 @@ async def test_new_sdk_async_session_client(emulator: FaceEmulator) -> None:
             device_attempt, emulator, created.session_id, created.auth_token, live=False
         )
         result = await sessions.get_liveness_session_result(created.session_id)
+        assert result.result is not None
         assert result.result.response.body["livenessDecision"] == "spoofface"
         entries = await sessions.get_liveness_session_audit_entries(created.session_id)
         assert len(entries) == 1
@@ -607,6 +610,7 @@ async def test_new_sdk_async_session_client(emulator: FaceEmulator) -> None:
             device_attempt, emulator, with_verify.session_id, with_verify.auth_token
         )
         verified = await sessions.get_liveness_with_verify_session_result(with_verify.session_id)
+        assert verified.result is not None
         assert verified.result.response.body["verifyResult"]["isIdentical"] is True
         await sessions.delete_liveness_session(created.session_id)
         await sessions.delete_liveness_with_verify_session(with_verify.session_id)
