@@ -122,12 +122,35 @@ async def test_a_resumed_run_looks_afresh_before_resending_an_open_add(
     emulator: FaceEmulator, tmp_path: Path
 ) -> None:
     """The start-up scan predates a late landing: resending from it made a second face."""
+    held = asyncio.Event()
+    await _cancel_in_a_late_commit_then_resume(emulator, tmp_path, first_only(held), held)
+
+
+async def test_a_resumed_run_scans_afresh_before_creating_a_person_again(
+    emulator: FaceEmulator, tmp_path: Path
+) -> None:
+    held = asyncio.Event()
+    await _cancel_in_a_late_commit_then_resume(
+        emulator, tmp_path, first_only(held, creates_persons), held
+    )
+
+
+async def _cancel_in_a_late_commit_then_resume(
+    emulator: FaceEmulator,
+    tmp_path: Path,
+    match: Callable[[str, str], bool],
+    held: asyncio.Event,
+) -> None:
+    """Cancel a run while `match`'s first write commits late; resume with 20 more people.
+
+    The resumed run scans at once, then works on the others first: "zz" comes after the
+    late write landed and after its open window passed. Each person must be there once.
+    """
     journal = tmp_path / "j"
     policy = SettlePolicy(window=0.2, backoff=0.02)
     first = {"zz": [photo("zz", 1)]}
-    held = asyncio.Event()
     async with (
-        SlowCommitProxy(emulator.endpoint, delay=0.8, match=first_only(held)) as proxy,
+        SlowCommitProxy(emulator.endpoint, delay=0.8, match=match) as proxy,
         client_for(proxy.endpoint, emulator.key, timeout=1.0) as face,
     ):
         run = asyncio.create_task(
@@ -137,42 +160,8 @@ async def test_a_resumed_run_looks_afresh_before_resending_an_open_add(
         run.cancel()
         with pytest.raises(asyncio.CancelledError):
             await run
-        # The resumed run scans now, then works on others first: "zz" comes after the
-        # late add landed and after its open window passed.
         emulator.inject("LargePersonGroupPerson_AddFace*", latency=0.06, times=None)
         everyone = {**{f"a{i:02d}": [photo(f"a{i}", 0)] for i in range(20)}, **first}
-        report = await enroll_people(
-            face, "g", everyone, large=True, journal=journal, concurrency=1, settle=policy
-        )
-        await proxy.drain()
-        emulator.faults.clear()
-        assert report.failures == []
-        assert await census(face, "g") == (21, 21, 21)
-
-
-async def test_a_resumed_run_scans_afresh_before_creating_a_person_again(
-    emulator: FaceEmulator, tmp_path: Path
-) -> None:
-    journal = tmp_path / "j"
-    policy = SettlePolicy(window=0.2, backoff=0.02)
-
-    held = asyncio.Event()
-    async with (
-        SlowCommitProxy(
-            emulator.endpoint, delay=0.8, match=first_only(held, creates_persons)
-        ) as proxy,
-        client_for(proxy.endpoint, emulator.key, timeout=1.0) as face,
-    ):
-        people = {"zz": [photo("zz", 1)]}
-        run = asyncio.create_task(
-            enroll_people(face, "g", people, large=True, journal=journal, settle=policy)
-        )
-        await held.wait()
-        run.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await run
-        emulator.inject("LargePersonGroupPerson_AddFace*", latency=0.06, times=None)
-        everyone = {**{f"a{i:02d}": [photo(f"a{i}", 0)] for i in range(20)}, **people}
         report = await enroll_people(
             face, "g", everyone, large=True, journal=journal, concurrency=1, settle=policy
         )

@@ -507,17 +507,23 @@ def test_carries_catches_a_dropped_field_a_wrong_value_and_a_short_list() -> Non
 # -- the test -------------------------------------------------------------------------------------
 
 
+def replay_of(
+    version: str, op: dict[str, Any]
+) -> tuple[dict[str, Any], Expected, str, Any, dict[str, str]]:
+    """The example's parameters, the request they make, and its reply's status, body, headers."""
+    data = example(version, op["example"])
+    assert data is not None
+    params = data["parameters"]
+    ((status_text, response),) = data["responses"].items()
+    headers = response.get("headers", response.get("header", {}))
+    return params, expected_request(version, op, params), status_text, response.get("body"), headers
+
+
 @pytest.mark.parametrize(("version", "op"), CASES)
 async def test_operation_matches_microsofts_example(
     version: str, op: dict[str, Any], fake: FakeTransport
 ) -> None:
-    data = example(version, op["example"])
-    assert data is not None
-    params = data["parameters"]
-    expected = expected_request(version, op, params)
-    ((status_text, response),) = data["responses"].items()
-    reply_body = response.get("body")
-    reply_headers = response.get("headers", response.get("header", {}))
+    params, expected, status_text, reply_body, reply_headers = replay_of(version, op)
     binary = op["operation_id"] == "LivenessSessionOperations_GetSessionImage"
     sent: list[Sent] = []
 
@@ -581,17 +587,11 @@ async def test_a_v1_0_preview_operation_matches_microsofts_example(
 ) -> None:
     # The calls of tests/test_operations.py, on a client of v1.0-preview. Snapshots are the
     # exception: they always go to v1.0 (the only version whose routes the service kept).
-    data = example(version, op["example"])
-    assert data is not None
-    params = data["parameters"]
-    expected = expected_request(version, op, params)
+    params, expected, status_text, reply_body, reply_headers = replay_of(version, op)
     if op["operation_id"].startswith("Snapshot_"):
         expected = attrs.evolve(
             expected, path=expected.path.replace(f"/face/{version}", "/face/v1.0")
         )
-    ((status_text, response),) = data["responses"].items()
-    reply_body = response.get("body")
-    reply_headers = response.get("header", response.get("headers", {}))
     fake.add(
         re.compile(r".*"),
         method=op["method"],
