@@ -27,7 +27,7 @@ class Clock:
         self.now += seconds
 
 
-class Api:
+class Http:
     """Plain HTTP to one API version of the emulator."""
 
     def __init__(self, session: aiohttp.ClientSession, emu: FaceEmulator, version: str) -> None:
@@ -35,9 +35,6 @@ class Api:
         self.emu = emu
         self.version = version
         self.base = f"{emu.endpoint}/face/{version}"
-
-    def faces_leaf(self) -> str:
-        return "persistedFaces" if self.version == "v1.0-preview" else "persistedfaces"
 
     async def send(
         self,
@@ -68,6 +65,13 @@ class Api:
         assert (got, body["error"]["code"]) == (status, code), (method, path, got, body)
         assert headers.get("x-ms-error-code") == code
         return str(body["error"]["message"])
+
+
+class Api(Http):
+    """Plain HTTP to the emulated PersonDirectory of one API version."""
+
+    def faces_leaf(self) -> str:
+        return "persistedFaces" if self.version == "v1.0-preview" else "persistedfaces"
 
     async def operation_of(self, headers: Any) -> str:
         """The operation id a 202 names (relative in v1.0-preview, absolute later)."""

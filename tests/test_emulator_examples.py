@@ -29,6 +29,7 @@ import pytest
 from facekit.emulator import EmulatorSettings, FaceEmulator, SnapshotStore, synthetic_face
 from facekit.emulator.images import Rect, analyze_image, attributes
 
+from . import directory_support
 from .spec import EXAMPLES, SPEC, operations
 
 UUID = r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}"
@@ -179,34 +180,11 @@ ID_PARAMS = {
 }
 
 
-class Api:
+class Api(directory_support.Http):
     """Plain HTTP to the emulator's /face/v1.0, failing on any unexpected status."""
 
     def __init__(self, session: aiohttp.ClientSession, emu: FaceEmulator) -> None:
-        self.session = session
-        self.emu = emu
-        self.base = f"{emu.endpoint}/face/v1.0"
-
-    async def ok(
-        self,
-        method: str,
-        path: str,
-        *,
-        expect: int = 200,
-        json_body: Any = None,
-        image: bytes | None = None,
-        params: dict[str, str] | None = None,
-    ) -> Any:
-        kwargs: dict[str, Any] = {"params": params}
-        if image is not None:
-            kwargs["data"] = image
-            kwargs["headers"] = {"Content-Type": "application/octet-stream"}
-        elif json_body is not None:
-            kwargs["json"] = json_body
-        async with self.session.request(method, self.base + path, **kwargs) as response:
-            raw = await response.read()
-            assert response.status == expect, (method, path, response.status, raw)
-            return json.loads(raw) if raw else None
+        super().__init__(session, emu, "v1.0")
 
     async def container(self, kind: str, container_id: str) -> str:
         path = f"/{KIND_PATHS[kind]}/{container_id}"
