@@ -339,3 +339,38 @@ async def test_a_bad_per_call_option_is_refused_before_sending(fake: FakeTranspo
         with pytest.raises(FaceValidationError, match="timeout"):
             await face.identify(face_ids(1), person_group_id="g", timeout=-1)
     assert identify_requests(fake) == []
+
+
+async def test_copies_made_with_options_coalesce_with_the_same_settings(
+    fake: FakeTransport,
+) -> None:
+    ids = face_ids(3)
+    async with make_client(fake, coalesce_identify=0.05) as face:
+        copy = face.with_options(timeout=5.0)
+        await asyncio.gather(*(copy.identify([f], person_group_id="g") for f in ids))
+        await copy.aclose()
+        assert not face._session.closed  # the copy closed its coalescer, not the connections
+        (result,) = await face.identify(ids[:1], person_group_id="g")
+    assert [len(batch) for batch in identify_requests(fake)] == [3, 1]
+    assert own_face([result], ids[0])
+
+
+class PlainLimiter:
+    """A Limiter that cannot say how long a request would wait."""
+
+    async def acquire(self) -> None:
+        pass
+
+    def pause(self, seconds: float) -> None:
+        pass
+
+
+async def test_a_limiter_that_cannot_tell_its_wait_gets_the_configured_window(
+    fake: FakeTransport,
+) -> None:
+    reports: list[BatchReport] = []
+    settings = CoalesceSettings(window=0.05, on_batch=reports.append)
+    async with make_client(fake, PlainLimiter(), coalesce_identify=settings) as face:
+        await asyncio.gather(*(face.identify([f], person_group_id="g") for f in face_ids(2)))
+    assert [r.callers for r in reports] == [2]
+    assert min(reports[0].waits) >= 0.04

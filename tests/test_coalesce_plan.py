@@ -15,7 +15,8 @@ from facekit._coalesce_plan import (
     plan_after_error,
     window_for,
 )
-from facekit.ratelimit import RateLimiter, estimated_wait
+from facekit.distributed import RedisRateLimiter
+from facekit.ratelimit import Limiter, RateLimiter, WaitEstimator, estimated_wait
 
 A, B, C, D = (f"{n}0000000-0000-0000-0000-000000000000" for n in "abcd")
 
@@ -181,3 +182,16 @@ def test_estimated_wait_counts_the_callers_in_line(
         queued=queued,
     )
     assert got == pytest.approx(wait)
+
+
+async def test_the_redis_limiter_tells_a_lower_bound_without_asking_redis() -> None:
+    limiter = RedisRateLimiter("redis://127.0.0.1:9/0", resource="https://x.example", rate=10)
+    try:
+        assert isinstance(limiter, Limiter)
+        assert isinstance(limiter, WaitEstimator)
+        assert limiter.expected_wait() == 0.0
+        limiter.pause(2.0)
+        assert 1.9 < limiter.expected_wait() <= 2.0
+    finally:
+        limiter._pending_pause_us = 0  # nothing to hand over: Redis is not there
+        await limiter.aclose()
