@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import logging
 import math
 import time
@@ -263,5 +264,9 @@ class Coalescer:
 
 
 def _deliver_error(waiter: _Waiter, exc: BaseException) -> None:
-    if not waiter.future.done():
-        waiter.future.set_exception(exc)
+    if waiter.future.done():
+        return
+    # Each caller raises its own copy: one object raised in many tasks would gather all
+    # their tracebacks (and their frames' locals) into one.
+    mine = copy.copy(exc).with_traceback(None) if isinstance(exc, FaceError) else exc
+    waiter.future.set_exception(mine)

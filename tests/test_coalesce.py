@@ -374,3 +374,17 @@ async def test_a_limiter_that_cannot_tell_its_wait_gets_the_configured_window(
         await asyncio.gather(*(face.identify([f], person_group_id="g") for f in face_ids(2)))
     assert [r.callers for r in reports] == [2]
     assert min(reports[0].waits) >= 0.04
+
+
+async def test_each_caller_raises_an_error_of_its_own() -> None:
+    fake = FakeTransport()
+    error = {"error": {"code": "PersonGroupNotFound", "message": "Person group is not found."}}
+    fake.post(IDENTIFY, status=400, payload=error, repeat=True)
+    async with make_client(fake, coalesce_identify=0.05) as face:
+        results = await asyncio.gather(
+            *(face.identify([f], person_group_id="g") for f in face_ids(3)),
+            return_exceptions=True,
+        )
+    assert len({id(r) for r in results}) == 3
+    assert {str(r) for r in results} == {str(results[0])}
+    assert all(isinstance(r, BadRequestError) and r.__cause__ is None for r in results)
