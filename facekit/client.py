@@ -25,6 +25,7 @@ from ._options import (
 from ._secrets import SecretText
 from ._versions import DEFAULT_API_VERSION
 from .auth import KeyCredential, TokenCredential
+from .coalesce import CoalesceSettings, coalesce_settings
 from .errors import FaceValidationError
 from .polling import Poller, PollingPolicy, resume
 from .ratelimit import Limiter, RateLimiter
@@ -76,6 +77,13 @@ class FaceClient(FaceOperations):
     features: it goes in every request's `LimitedAccessToken` header, to the endpoint only,
     and is treated as a secret (never in reprs, logs or errors). Without approval, the
     service answers face ids, identify and verify with `LimitedAccessError`.
+
+    `coalesce_identify` (off by default; True, a window in seconds, or a
+    `facekit.coalesce.CoalesceSettings`) lets concurrent identify calls of the same target
+    and parameters share requests of up to 10 face ids: the service's limit counts
+    requests, not faces. A batch waits at most the window (5 ms by default) for company,
+    and never longer than the rate limiter would make it wait anyway. Copies made by
+    `with_options` coalesce among themselves, with the same settings.
     """
 
     def __init__(
@@ -97,6 +105,7 @@ class FaceClient(FaceOperations):
         transport: Transport | None = None,
         allow_insecure_http: bool = False,
         limited_access_token: str | None = None,
+        coalesce_identify: bool | float | CoalesceSettings = False,
     ) -> None:
         # The token is a secret: out of this frame's locals before anything can raise.
         problem = limited_access_token_problem(limited_access_token)
@@ -118,6 +127,7 @@ class FaceClient(FaceOperations):
             raise FaceValidationError(
                 "rate_limiter", "must be a RateLimiter (or another Limiter, e.g. RedisRateLimiter)"
             )
+        coalesce = coalesce_settings(coalesce_identify)
         config = SessionConfig(
             endpoint=normalize_endpoint(endpoint, allow_insecure_http=allow_insecure_http),
             api_version=resolve_api_version(api_version, api_path),
@@ -138,11 +148,16 @@ class FaceClient(FaceOperations):
                 transport=transport,
             ),
             owner=True,
+            coalesce=coalesce,
         )
 
-    def _init_from(self, session: FaceSession, *, owner: bool) -> None:
+    def _init_from(
+        self, session: FaceSession, *, owner: bool, coalesce: CoalesceSettings | None = None
+    ) -> None:
         self._session = session
         self._owner = owner
+        self._coalesce = coalesce
+        self._coalescer = None
         self.person_groups = PersonGroups(session)
         self.large_person_groups = LargePersonGroups(session)
         self.face_lists = FaceLists(session)
@@ -226,7 +241,9 @@ class FaceClient(FaceOperations):
             limited_access_token=config.limited_access_token if token is None else token,
         )
         copy = object.__new__(FaceClient)
-        copy._init_from(self._session.copy(config, rate_limiter), owner=False)
+        copy._init_from(
+            self._session.copy(config, rate_limiter), owner=False, coalesce=self._coalesce
+        )
         return copy
 
     def resume_poller(
@@ -250,7 +267,12 @@ class FaceClient(FaceOperations):
             yield bucket
 
     async def aclose(self) -> None:
-        """Close the connections this client opened (a caller-owned session stays open)."""
+        """Close the connections this client opened (a caller-owned session stays open).
+
+        Identify calls still waiting in a coalesced batch get a FaceError.
+        """
+        if self._coalescer is not None:
+            await self._coalescer.aclose()
         if self._owner:
             await self._session.close()
 

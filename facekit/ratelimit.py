@@ -11,7 +11,7 @@ import anyio
 
 from .errors import FaceValidationError
 
-__all__ = ["ArrivalLine", "Limiter", "RateLimiter"]
+__all__ = ["ArrivalLine", "Limiter", "RateLimiter", "WaitEstimator", "estimated_wait"]
 
 
 @runtime_checkable
@@ -29,6 +29,38 @@ class Limiter(Protocol):
     def pause(self, seconds: float) -> None:
         """Hold every caller back for `seconds` (the service answered 429)."""
         ...
+
+
+@runtime_checkable
+class WaitEstimator(Protocol):
+    """A limiter that can tell how long an `acquire()` starting now would wait.
+
+    Optional beyond `Limiter`: coalesced identify keeps a batch open no longer than this
+    (a limiter without it: the configured window). An estimate that errs short is safe.
+    """
+
+    def expected_wait(self) -> float:
+        """Seconds an `acquire()` starting now would wait; nothing is reserved."""
+        ...
+
+
+def estimated_wait(
+    now: float,
+    *,
+    theoretical_arrival: float,
+    tolerance: float,
+    interval: float,
+    gate_open_at: float,
+    queued: int,
+) -> float:
+    """Seconds a caller arriving at `now` would wait for its slot (pure, reserves nothing).
+
+    `queued` callers are in line ahead of it; the one at the head may already hold its
+    slot (then the estimate is one interval short, which errs on the safe side).
+    """
+    arrival = max(theoretical_arrival, now, gate_open_at) + max(queued - 1, 0) * interval
+    start = max(now, arrival - tolerance, gate_open_at)
+    return start - now
 
 
 class ArrivalLine:
@@ -137,6 +169,17 @@ class RateLimiter:
     def paused_for(self) -> float:
         """Seconds until the gate opens (0 when open)."""
         return max(self._gate_open_at - self._clock(), 0.0)
+
+    def expected_wait(self) -> float:
+        """Seconds an `acquire()` starting now would wait (an estimate; nothing is reserved)."""
+        return estimated_wait(
+            self._clock(),
+            theoretical_arrival=self._theoretical_arrival,
+            tolerance=self._tolerance,
+            interval=self._interval,
+            gate_open_at=self._gate_open_at,
+            queued=len(self._line),
+        )
 
     async def acquire(self) -> None:
         """Wait for the gate and for this caller's slot, in arrival order."""

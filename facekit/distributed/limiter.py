@@ -166,6 +166,15 @@ class RedisRateLimiter:
         """Seconds until this process's gate opens (the shared one may close it longer)."""
         return max(self._local_gate - anyio.current_time(), 0.0)
 
+    def expected_wait(self) -> float:
+        """A lower bound of what an `acquire()` starting now would wait (nothing is asked).
+
+        Only this process's state is known without asking Redis: its gate, and the
+        callers in line here beyond a burst. Other processes can only make it longer.
+        """
+        ahead = max(len(self._line) + 1 - self.burst, 0)
+        return self.paused_for + ahead * self._interval_us / 1_000_000
+
     async def acquire(self) -> None:
         """Wait for the shared gate and a shared slot; callers of this process in order."""
         async with self._line.turn():

@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Final, Unpack
 
+import attrs
+
 from .. import _validation as check
+from .._options import check_call_options
+from ..coalesce import Coalescer, CoalesceSettings
 from ..images import ImageInput, ProgressCallback, image_request
 from ..models import DetectedFace, GroupResult, IdentifyResult, SimilarFace, VerifyResult
 from ..models.requests import (
@@ -46,6 +50,16 @@ class FaceOperations:
     """
 
     _session: FaceSession
+    #: How identify calls are coalesced when they ask to be (None: not unless per call).
+    _coalesce: CoalesceSettings | None = None
+    _coalescer: Coalescer | None = None
+
+    def _identify_coalescer(self) -> Coalescer:
+        """The coalescer of this client's identify calls, made on first use."""
+        if self._coalescer is None:
+            settings = self._coalesce or CoalesceSettings()
+            self._coalescer = Coalescer(settings, self._session.rate_limiter)
+        return self._coalescer
 
     async def detect(
         self,
@@ -154,6 +168,7 @@ class FaceOperations:
         confidence_threshold: float | None = None,
         dynamic_person_group_id: str | None = None,
         person_ids: Sequence[str] | None = None,
+        coalesce: bool | None = None,
         **options: Unpack[CallOptions],
     ) -> list[IdentifyResult]:
         """Who each of 1..10 faces is, in exactly one target.
@@ -163,6 +178,12 @@ class FaceOperations:
         `["*"]` is every person). The directory needs no training.
         `max_num_of_candidates_returned` left at None takes the service's default: one
         candidate per face in v1.0 and v1.0-preview, ten since v1.1.
+
+        `coalesce` (None: the client's `coalesce_identify`) shares one request of up to
+        10 face ids with concurrent calls of the same target, parameters and options
+        (see facekit.coalesce); the result is this call's faces only, in the order given
+        (10 face ids fill a request alone and go as without coalescing). A face the
+        service refuses (FaceNotFound) fails only the call that sent it.
         """
         check_targets(
             self._session.config.api_version,
@@ -186,6 +207,30 @@ class FaceOperations:
             ),
             person_ids=identify_person_ids(person_ids) if person_ids is not None else None,
         )
+        wanted = check.flag("coalesce", coalesce)
+        if not (self._coalesce is not None if wanted is None else wanted):
+            return await self._send_identify(body, options)
+        settings = check_call_options(options, self._session.config)
+        key = (
+            body.person_group_id,
+            body.large_person_group_id,
+            body.dynamic_person_group_id,
+            None if body.person_ids is None else tuple(body.person_ids),
+            body.max_num_of_candidates_returned,
+            body.confidence_threshold,
+            settings.timeout,
+            settings.retry,
+            tuple(sorted(settings.headers.items())),
+        )
+
+        async def send(face_ids: list[str]) -> list[IdentifyResult]:
+            return await self._send_identify(attrs.evolve(body, face_ids=face_ids), options)
+
+        return await self._identify_coalescer().identify(key, body.face_ids, send)
+
+    async def _send_identify(
+        self, body: IdentifyBody, options: CallOptions
+    ) -> list[IdentifyResult]:
         return await self._session.call(
             "POST",
             ["identify"],
