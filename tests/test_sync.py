@@ -280,8 +280,11 @@ def test_a_poller_resumes_from_its_token_times_out_and_stays_usable(
     resumed = face.resume_poller(token, polling=QUICK)
     assert isinstance(resumed, TrainingPoller)
     assert resumed.container_id == "things"
-    with pytest.raises(FaceTimeoutError):
+    with pytest.raises(FaceTimeoutError) as caught:
         resumed.result(timeout=0)
+    # The call's own TimeoutError, not the wait's: nothing chained to it.
+    assert caught.value.__context__ is None
+    assert caught.value.__cause__ is None
     assert resumed.result(timeout=10).status.value == "succeeded"
     # The same token, in an async client of the same endpoint.
 

@@ -182,12 +182,18 @@ class Portal:
 def _outcome(future: concurrent.futures.Future[T]) -> T:
     """The call's result, or its own exception with no trace of the thread hand-over."""
     # Waited for in slices: a signal (Ctrl-C) is handled between two, on every platform.
-    while not concurrent.futures.wait([future], timeout=WAIT_SLICE).done:
-        pass
-    try:
+    while True:
+        try:
+            return future.result(timeout=WAIT_SLICE)
+        except concurrent.futures.CancelledError:
+            break
+        except TimeoutError:
+            # The slice ran out, or the call itself raised a TimeoutError: read it below,
+            # outside this handler, so that the slice's error is not its context.
+            if future.done():
+                break
+    if not future.cancelled():
         return future.result()
-    except concurrent.futures.CancelledError:
-        pass
     # Raised outside the handler: nothing of the hand-over is chained to it.
     raise FaceError("the facekit.sync.FaceClient was closed while this call was running")
 
