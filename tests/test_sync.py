@@ -525,6 +525,44 @@ def test_a_script_that_never_closes_its_client_exits_at_once(
     assert time.monotonic() - started < 20
 
 
+FORK_SCRIPT = """
+import os, sys
+from facekit import FaceError, KeyCredential
+from facekit.sync import FaceClient
+face = FaceClient(sys.argv[1], KeyCredential(sys.argv[2]))
+face.person_groups.list().collect()  # the parent's loop thread is running
+pid = os.fork()
+if pid == 0:
+    # The child has the client, not its loop thread (a Celery or gunicorn worker).
+    try:
+        face.person_groups.list().collect()
+    except FaceError as error:
+        print("child:", error, flush=True)
+        os._exit(0)
+    os._exit(3)
+_, status = os.waitpid(pid, 0)
+print("parent:", len(face.person_groups.list().collect()), os.waitstatus_to_exitcode(status))
+face.close()
+"""
+
+
+def test_a_client_inherited_through_fork_says_so_instead_of_hanging(
+    face_emulator: FaceEmulator,
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", FORK_SCRIPT, face_emulator.endpoint, face_emulator.key],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("child: this facekit.sync.FaceClient was started in another process")
+    assert lines[1] == "parent: 0 0"
+
+
 # -- secrets and arguments ------------------------------------------------------------------
 
 #: Looks like a real token, so that any leak is found by a plain search.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import os
 import threading
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
@@ -38,6 +39,8 @@ class _Loop:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.thread: threading.Thread | None = None
         self.closed = False
+        #: The process that started the loop: a forked child has the client, not the thread.
+        self.pid: int | None = None
         self._aclose = aclose
 
     def submit(self, coroutine: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
@@ -49,6 +52,12 @@ class _Loop:
         with self.lock:
             if self.closed:
                 raise FaceError("this facekit.sync.FaceClient is closed")
+            if self.pid is not None and self.pid != os.getpid():
+                raise FaceError(
+                    "this facekit.sync.FaceClient was started in another process, which "
+                    "forked this one: its event loop thread stayed there. Create the client "
+                    "in each process (after the fork: a Celery or gunicorn worker's start)"
+                )
             if threading.current_thread() is self.thread:
                 raise FaceError(
                     "a facekit.sync.FaceClient was called from its own event loop thread "
@@ -64,7 +73,7 @@ class _Loop:
         thread = threading.Thread(target=_serve, args=(loop, ready), name=THREAD_NAME, daemon=True)
         thread.start()
         ready.wait()
-        self.loop, self.thread = loop, thread
+        self.loop, self.thread, self.pid = loop, thread, os.getpid()
         return loop
 
     def close(self) -> None:
@@ -73,6 +82,9 @@ class _Loop:
             if self.closed:
                 return
             self.closed = True
+            if self.pid is not None and self.pid != os.getpid():
+                # A forked child: the loop thread is the parent's to close.
+                return
             if self.loop is None and self._aclose is None:
                 return
             # Never used: its transport is closed all the same (a caller's may hold something).
