@@ -47,10 +47,12 @@ from facekit.sync import (
     PersonCreationPoller,
     TrainingPoller,
 )
+from facekit.sync import _portal as sync_portal
 from facekit.sync import _wrappers as sync_wrappers
 from facekit.sync._portal import THREAD_NAME
 
 from . import sync_codegen
+from .fake_transport import FakeTransport
 from .hostile_server import secret_findings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -408,6 +410,33 @@ def test_close_twice_then_a_call_is_a_clear_error(face_emulator: FaceEmulator) -
 def test_a_never_used_client_starts_no_thread_and_closes(face_emulator: FaceEmulator) -> None:
     with FaceClient(face_emulator.endpoint, KeyCredential(face_emulator.key)) as face:
         assert face.endpoint == face_emulator.endpoint
+    assert loop_threads() == []
+
+
+def test_close_closes_a_callers_transport_even_if_the_client_was_never_used() -> None:
+    fake = FakeTransport()
+    FaceClient(
+        "https://x.cognitiveservices.azure.com", KeyCredential("0" * 32), transport=fake
+    ).close()
+    assert fake.closed
+    assert loop_threads() == []
+
+
+class StuckTransport(FakeTransport):
+    """A transport whose close never ends."""
+
+    async def aclose(self) -> None:
+        await asyncio.Event().wait()
+
+
+def test_a_transport_stuck_closing_does_not_hang_close(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sync_portal, "CLOSE_TIMEOUT", 0.3)
+    face = FaceClient(
+        "https://x.cognitiveservices.azure.com", KeyCredential("0" * 32), transport=StuckTransport()
+    )
+    started = time.monotonic()
+    face.close()
+    assert time.monotonic() - started < 2
     assert loop_threads() == []
 
 

@@ -96,11 +96,18 @@ class _Loop:
             # Collected on the loop thread itself: it cannot wait for itself.
             return
         try:
+            # What closing the connections raises is the caller's, as aclose's would be.
             shutdown.result(CLOSE_TIMEOUT)
-        except BaseException:
-            shutdown.cancel()
-            loop.call_soon_threadsafe(loop.stop)
-        thread.join(CLOSE_TIMEOUT)
+        except TimeoutError:
+            if shutdown.done():
+                raise
+            # Stuck closing the connections: the thread ends all the same, below.
+        finally:
+            if not shutdown.done():
+                # Stuck, or interrupted while waiting (Ctrl-C): the thread still ends.
+                with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                    loop.call_soon_threadsafe(loop.stop)
+            thread.join(CLOSE_TIMEOUT)
 
 
 def _serve(loop: asyncio.AbstractEventLoop, ready: threading.Event) -> None:
