@@ -38,7 +38,7 @@ from facekit import (
 )
 from facekit import polling as aio_polling
 from facekit.emulator import FaceEmulator, synthetic_face
-from facekit.models import DetectedFace, PersonGroup, TrainingStatus
+from facekit.models import DetectedFace, LargePersonGroup, PersonGroup, TrainingStatus
 from facekit.sync import (
     FaceAdditionPoller,
     FaceClient,
@@ -218,6 +218,7 @@ def test_a_pager_walks_every_page_and_stops_early_cleanly(
     for index in range(5):
         face.large_person_groups.create(f"group-{index}", name=f"G{index}")
     pager = face.large_person_groups.list(top=2)
+    assert_type(pager, Pager[LargePersonGroup])
     assert isinstance(pager, Pager)
     assert [g.large_person_group_id for g in pager] == [f"group-{i}" for i in range(5)]
     assert [len(page) for page in pager.pages()] == [2, 2, 1]
