@@ -6,6 +6,7 @@ assertions check that it did its job, not only that it exited cleanly.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -154,3 +155,23 @@ def test_liveness_server_lets_the_real_user_through_and_nobody_else() -> None:
     assert "POST /liveness-sessions (zoe, no reference photo) -> 404" in out
     assert "sessions left on the Face service: 0" in out
     assert "self-test passed" in out
+
+
+def test_sync_script_enrolls_from_threads_trains_and_identifies_without_an_event_loop() -> None:
+    out = run_sample("sync_script.py")
+    assert "using facekit's built-in Face emulator" in out
+    assert "enrolled 4 people from 4 threads" in out
+    assert "training succeeded" in out
+    faces = re.findall(r"^  face \w{8}: (\S+)$", out, re.MULTILINE)
+    assert faces == ["clara", "bill", "nobody"]
+    assert "deleted: LargePersonGroupNotFound" in out
+    # The sample shows the blocking client, not an event loop run by hand.
+    source = (SAMPLES / "sync_script.py").read_text()
+    assert "facekit.sync import FaceClient" in source
+    tree = ast.parse(source)
+    assert not [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Await | ast.AsyncFunctionDef | ast.AsyncWith | ast.AsyncFor)
+    ]
+    assert "import asyncio" not in source
