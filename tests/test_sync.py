@@ -212,6 +212,42 @@ def test_detect_a_group_lifecycle_training_and_identify(face: FaceClient) -> Non
     face.person_groups.delete("family")
 
 
+def test_threads_calling_identify_share_requests_when_coalescing(
+    face: FaceClient, face_emulator: FaceEmulator
+) -> None:
+    face.person_groups.create("team", name="Team")
+    names = [f"p{i}" for i in range(8)]
+    ids = {}
+    for name in names:
+        person = face.person_groups.persons.create("team", name=name)
+        ids[person.person_id] = name
+        face.person_groups.persons.add_face("team", person.person_id, synthetic_face(name, 1))
+    face.person_groups.begin_train("team", polling=QUICK).result(timeout=10)
+    probes = {name: face.detect(synthetic_face(name, 2))[0].face_id for name in names}
+    barrier = threading.Barrier(len(names))
+    # 1 request/s: a caller that would wait for the limiter anyway waits up to the 0.5 s
+    # window for the others instead.
+    with FaceClient(
+        face_emulator.endpoint,
+        KeyCredential(face_emulator.key),
+        rate_limiter=RateLimiter(1, burst=1),
+        coalesce_identify=0.5,
+    ) as shared:
+
+        def who(name: str) -> str:
+            face_id = probes[name]
+            assert face_id is not None
+            barrier.wait()
+            (result,) = shared.identify([face_id], person_group_id="team")
+            return ids[result.candidates[0].person_id]
+
+        with concurrent.futures.ThreadPoolExecutor(len(names)) as pool:
+            found = list(pool.map(who, names))
+    assert found == names
+    # One request, or two when the first caller went before the others arrived (8 uncoalesced).
+    assert face_emulator.log.count("Face_Identify") <= 2
+
+
 def test_a_pager_walks_every_page_and_stops_early_cleanly(
     face: FaceClient, face_emulator: FaceEmulator
 ) -> None:

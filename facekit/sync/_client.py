@@ -12,6 +12,7 @@ from .. import client as aio
 from .._options import DEFAULT_MAX_RESPONSE_BYTES, limited_access_token_problem
 from .._secrets import SecretText
 from ..auth import KeyCredential, TokenCredential
+from ..coalesce import CoalesceSettings
 from ..errors import FaceValidationError
 from ..polling import PollingPolicy
 from ..ratelimit import Limiter
@@ -49,6 +50,7 @@ class FaceClient(FaceOperations):
     (it blocks that loop while it waits: use `facekit.FaceClient` there). A client
     dropped without `close()` is closed when collected or at interpreter exit. Progress
     callbacks, token credentials and transports run on the client's loop thread.
+    Threads calling `face.identify` at once share requests with `coalesce_identify`.
     """
 
     _impl: aio.FaceClient
@@ -71,6 +73,7 @@ class FaceClient(FaceOperations):
         transport: Transport | None = None,
         allow_insecure_http: bool = False,
         limited_access_token: str | None = None,
+        coalesce_identify: bool | float | CoalesceSettings = False,
     ) -> None:
         # The token is a secret: out of this frame's locals before anything can raise.
         problem = limited_access_token_problem(limited_access_token)
@@ -96,6 +99,7 @@ class FaceClient(FaceOperations):
             transport=transport,
             allow_insecure_http=allow_insecure_http,
             limited_access_token=token,
+            coalesce_identify=coalesce_identify,
         )
         self._init_from(Portal(impl.aclose), impl, owner=True)
 

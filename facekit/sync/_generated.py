@@ -164,6 +164,7 @@ class FaceOperations(SyncResource):
         confidence_threshold: float | None = None,
         dynamic_person_group_id: str | None = None,
         person_ids: Sequence[str] | None = None,
+        coalesce: bool | None = None,
         **options: Unpack[CallOptions],
     ) -> builtins.list[IdentifyResult]:
         """Who each of 1..10 faces is, in exactly one target.
@@ -173,6 +174,12 @@ class FaceOperations(SyncResource):
         `["*"]` is every person). The directory needs no training.
         `max_num_of_candidates_returned` left at None takes the service's default: one
         candidate per face in v1.0 and v1.0-preview, ten since v1.1.
+
+        `coalesce` (None: the client's `coalesce_identify`) shares one request of up to
+        10 face ids with concurrent calls of the same target, parameters and options
+        (see facekit.coalesce); the result is this call's faces only, in the order given
+        (10 face ids fill a request alone and go as without coalescing). A face the
+        service refuses (FaceNotFound) fails only the call that sent it.
         """
         return self._portal.run(
             self._impl.identify(
@@ -183,6 +190,7 @@ class FaceOperations(SyncResource):
                 confidence_threshold=confidence_threshold,
                 dynamic_person_group_id=dynamic_person_group_id,
                 person_ids=person_ids,
+                coalesce=coalesce,
                 **options,
             )
         )
