@@ -1,5 +1,5 @@
 """Sessions: tests (pytest), fidelity (Microsoft's SDKs against the emulator), lint (ruff),
-typecheck (mypy --strict). `nox` runs these four.
+typecheck (mypy --strict), docs (the API reference, built strictly). `nox` runs these five.
 
 `nox -s tests_aiohttp` runs the tests on the lowest aiohttp facekit supports and on the
 newest; it is not in the default run, which it would take past six minutes on two cores.
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nox
 
-nox.options.sessions = ["tests", "fidelity", "lint", "typecheck"]
+nox.options.sessions = ["tests", "fidelity", "lint", "typecheck", "docs"]
 nox.options.reuse_existing_virtualenvs = True
 
 SOURCES = ["facekit", "tests", "samples", "benchmarks", "noxfile.py"]
@@ -75,3 +75,20 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict, as configured in pyproject.toml."""
     session.install("-e", ".[typecheck]")
     session.run("mypy")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The API reference from the docstrings into site/ (see docs/mkdocs.yml); warnings fail it.
+
+    Offline once installed: no inventories are fetched, so only pip needs the network.
+    """
+    session.install("-e", ".[docs]")
+    session.run(
+        "mkdocs",
+        "build",
+        "--strict",
+        "--config-file",
+        "docs/mkdocs.yml",
+        env={"NO_MKDOCS_2_WARNING": "1"},
+    )

@@ -41,10 +41,11 @@ from facekit import FaceClient, FaceError, KeyCredential, RateLimiter  # noqa: E
 from facekit._aiohttp_transport import AiohttpTransport  # noqa: E402
 from facekit.coalesce import CoalesceSettings  # noqa: E402
 from facekit.emulator import EmulatorSettings, FaceEmulator, synthetic_face  # noqa: E402
+from facekit.models import RecognitionModelName  # noqa: E402
 from facekit.transport import NoReply, TransportReply, TransportRequest  # noqa: E402
 
 GROUP = "crowd"
-MODEL = "recognition_04"
+MODEL: RecognitionModelName = "recognition_04"
 
 
 class CountingTransport:

@@ -7,9 +7,10 @@ import math
 import re
 import uuid
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, get_args
 
 from .errors import FaceValidationError
+from .models.names import FaceAttributeName
 
 # fullmatch, never match with "$": "$" also matches before a trailing newline.
 _CONTAINER_ID = re.compile(r"[a-z0-9\-_]+")
@@ -24,26 +25,7 @@ IMAGE_MAX_BYTES = 6 * 1024 * 1024
 
 # detection_02 detects faces only: the service refuses landmarks and attributes with it.
 _NO_EXTRAS_DETECTION = "detection_02"
-FACE_ATTRIBUTES = frozenset(
-    {
-        "age",
-        "gender",
-        "headPose",
-        "smile",
-        "facialHair",
-        "glasses",
-        "emotion",
-        "hair",
-        "makeup",
-        "occlusion",
-        "accessories",
-        "blur",
-        "exposure",
-        "noise",
-        "mask",
-        "qualityForRecognition",
-    }
-)
+FACE_ATTRIBUTES = frozenset(get_args(FaceAttributeName))
 #: Attributes Microsoft retired (emotion, gender) or limited to approved customers (age,
 #: smile, facialHair, hair, makeup): without approval the service answers 403
 #: UnsupportedFeature, so they are refused unless the caller opts in.

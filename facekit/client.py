@@ -86,6 +86,21 @@ class FaceClient(FaceOperations):
     `with_options` coalesce among themselves, with the same settings.
     """
 
+    person_groups: PersonGroups
+    """Person groups, with their persons and the persons' faces."""
+    large_person_groups: LargePersonGroups
+    """Large person groups, with their persons and the persons' faces."""
+    face_lists: FaceLists
+    """Face lists and their faces."""
+    large_face_lists: LargeFaceLists
+    """Large face lists and their faces."""
+    snapshots: Snapshots
+    """Snapshots (v1.0 only; retired by the public service)."""
+    person_directory: PersonDirectory
+    """The PersonDirectory and dynamic person groups (the previews)."""
+    liveness: Liveness
+    """Liveness sessions (v1.2 and the previews)."""
+
     def __init__(
         self,
         endpoint: str,

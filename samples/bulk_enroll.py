@@ -39,9 +39,10 @@ from facekit.bulk import (
     people_from_folder,
 )
 from facekit.emulator import EmulatorSettings, FaceEmulator, synthetic_face
+from facekit.models import RecognitionModelName
 
 NAMES = ("ada", "ben", "cleo", "dara", "eli", "fay", "gus", "hana", "ivo", "jun", "kai", "lea")
-MODEL = "recognition_04"
+MODEL: RecognitionModelName = "recognition_04"
 # Adds in flight when a run is interrupted may still land on the service, for as long as
 # the request could have taken (the client's timeout) plus a settle window. The resumed run
 # waits that long before it decides that one did not land and sends it again. The defaults

@@ -13,10 +13,11 @@ import time
 
 from facekit import FaceClient, KeyCredential, NotFoundError
 from facekit.emulator import EmulatorSettings, FaceEmulator, group_photo, synthetic_face
+from facekit.models import RecognitionModelName
 
 GROUP = "facekit-quickstart"
 FAMILY = ["anna", "bill", "clara", "dev"]
-MODEL = "recognition_04"
+MODEL: RecognitionModelName = "recognition_04"
 
 
 async def enroll(face: FaceClient, name: str) -> str:

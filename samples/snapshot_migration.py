@@ -35,10 +35,11 @@ from dataclasses import dataclass
 from facekit import FaceClient, KeyCredential, NotFoundError, PollingPolicy, RateLimiter
 from facekit.bulk import enroll_people
 from facekit.emulator import EmulatorSettings, FaceEmulator, SnapshotStore, synthetic_face
+from facekit.models import RecognitionModelName
 
 SOURCE_GROUP = "facekit-migration-source"
 TARGET_GROUP = "facekit-migration-target"
-MODEL = "recognition_04"
+MODEL: RecognitionModelName = "recognition_04"
 PEOPLE = tuple(f"employee-{n:02d}" for n in range(16))
 FACES_PER_PERSON = 3
 #: Who the new photo shows, and a picture of them the group has never seen.

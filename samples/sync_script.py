@@ -16,11 +16,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 from facekit import KeyCredential, NotFoundError
 from facekit.emulator import EmulatorSettings, FaceEmulator, group_photo, synthetic_face
+from facekit.models import RecognitionModelName
 from facekit.sync import FaceClient
 
 GROUP = "facekit-sync-script"
 FAMILY = ["anna", "bill", "clara", "dev"]
-MODEL = "recognition_04"
+MODEL: RecognitionModelName = "recognition_04"
 
 
 def enroll(face: FaceClient, name: str) -> str:

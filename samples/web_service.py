@@ -60,7 +60,7 @@ from facekit import (
 )
 from facekit.bulk import enroll_people
 from facekit.emulator import EmulatorSettings, FaceEmulator, group_photo, synthetic_face
-from facekit.models import DetectedFace, IdentifyResult
+from facekit.models import DetectedFace, IdentifyResult, RecognitionModel, RecognitionModelName
 
 #: The Face service refuses images above 6 MB, so there is no point accepting more.
 MAX_IMAGE_BYTES = 6 * 1024 * 1024
@@ -69,7 +69,7 @@ IDENTIFY_BATCH = 10
 
 DEMO_GROUP = "facekit-web-demo"
 DEMO_FAMILY = ("anna", "bill", "clara", "dev")
-DEMO_MODEL = "recognition_04"
+DEMO_MODEL: RecognitionModelName = "recognition_04"
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ class ServiceConfig:
 class GroupCache:
     """What the service learns about the group once, at startup."""
 
-    recognition_model: str | None
+    recognition_model: RecognitionModel | None
     names: dict[str, str | None] = field(default_factory=dict)
 
 

@@ -9,9 +9,10 @@ import aiohttp
 import yarl
 
 from facekit.emulator import FaceEmulator, synthetic_face
+from facekit.models import RecognitionModelName
 
 #: The recognition model of the faces these helpers add and detect unless told otherwise.
-MODEL = "recognition_04"
+MODEL: RecognitionModelName = "recognition_04"
 
 
 class Clock:

@@ -21,13 +21,14 @@ from facekit import FaceClient, FaceValidationError, KeyCredential, PollingPolic
 from facekit.bulk import EnrollmentProgress, SettlePolicy, enroll_directory
 from facekit.bulk.plan import person_tag
 from facekit.emulator import EmulatorSettings, FaceEmulator
+from facekit.models import RecognitionModelName
 
 from .bulk_support import family
 from .conftest import quick_client_options
 
 FAST_SETTLE = SettlePolicy(window=0.3, backoff=0.02, backoff_max=0.1)
 QUICK = PollingPolicy(initial=0.01, growth=1.5, maximum=0.05, jitter=0.0)
-MODEL = "recognition_04"
+MODEL: RecognitionModelName = "recognition_04"
 VERSION = "v1.2-preview.1"
 
 
@@ -53,7 +54,7 @@ async def face(emulator: FaceEmulator) -> AsyncIterator[FaceClient]:
         yield client
 
 
-async def directory_census(face: FaceClient, model: str = MODEL) -> dict[str, Any]:
+async def directory_census(face: FaceClient, model: RecognitionModelName = MODEL) -> dict[str, Any]:
     """Persons by name, and every face tag of `model` (duplicates stay visible)."""
     pd = face.person_directory
     names: Counter[str] = Counter()
@@ -299,7 +300,7 @@ async def test_bad_arguments_are_refused_before_anything_is_sent(
 ) -> None:
     root = family(tmp_path / "p", people=1)
     with pytest.raises(FaceValidationError, match="model name"):
-        await enroll_directory(face, root, recognition_model="four")
+        await enroll_directory(face, root, recognition_model="four")  # type: ignore[arg-type]
     with pytest.raises(FaceValidationError, match="lower-case"):
         await enroll_directory(face, root, recognition_model=MODEL, dynamic_person_group_id="G!")
     assert emulator.log.count() == 0

@@ -10,10 +10,11 @@ import pytest
 from facekit import BadRequestError, FaceClient, KeyCredential, RateLimiter
 from facekit.coalesce import CoalesceSettings
 from facekit.emulator import FaceEmulator, synthetic_face
+from facekit.models import RecognitionModelName
 
 from .conftest import QUICK_RETRY, client_for
 
-MODEL = "recognition_04"
+MODEL: RecognitionModelName = "recognition_04"
 PEOPLE = [f"person{i}" for i in range(10)]
 GROUP = "crowd"
 

@@ -33,14 +33,14 @@ from facekit import (
     PollingPolicy,
 )
 from facekit.emulator import EmulatorSettings, FaceEmulator, synthetic_face
-from facekit.models import OperationResult
+from facekit.models import OperationResult, RecognitionModelName
 from facekit.polling import decode_token
 
 from .conftest import ENDPOINT, FAST_RETRY, KEY, quick_client_options
 from .fake_transport import Canned, FakeTransport, Sent
 
 QUICK = PollingPolicy(initial=0.02, growth=1.5, maximum=0.1, jitter=0.0)
-MODEL = "recognition_04"
+MODEL: RecognitionModelName = "recognition_04"
 DIRECTORY_VERSIONS = ["v1.0-preview", "v1.1-preview.1", "v1.2-preview.1"]
 
 

@@ -21,7 +21,7 @@ from facekit import (
 )
 from facekit.emulator import EmulatorSettings, FaceEmulator, SnapshotStore, group_photo
 from facekit.emulator import synthetic_face as photo
-from facekit.models import OperationStatus, TrainingStatus
+from facekit.models import OperationStatus, RecognitionModelName, TrainingStatus
 
 FAST = EmulatorSettings(
     training_queue_seconds=0.02,
@@ -29,7 +29,7 @@ FAST = EmulatorSettings(
     training_seconds_per_face=0.0,
     snapshot_base_seconds=0.05,
 )
-MODEL = "recognition_04"
+MODEL: RecognitionModelName = "recognition_04"
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from facekit import (
 )
 from facekit.emulator import EmulatorSettings, FaceEmulator, SnapshotStore, synthetic_face
 from facekit.errors import LIMITED_ACCESS_FORM, error_from_response
+from facekit.models import FaceAttributeName
 
 from .conftest import ENDPOINT, KEY, fake_client, image_bytes, quick_client_options
 from .fake_transport import FakeTransport
@@ -208,7 +209,7 @@ async def test_the_token_is_never_shown(
 @pytest.mark.parametrize("version", ["v1.0", "v1.2"])
 @pytest.mark.parametrize("attribute", ["age", "smile", "facialHair", "hair"])
 async def test_a_limited_attribute_is_refused_before_sending_unless_opted_in(
-    fake: FakeTransport, version: str, attribute: str
+    fake: FakeTransport, version: str, attribute: FaceAttributeName
 ) -> None:
     fake.post(re.compile(r".*/detect.*"), payload=[])
     async with client(fake, version) as face:
@@ -225,7 +226,7 @@ async def test_a_limited_attribute_is_refused_before_sending_unless_opted_in(
 
 @pytest.mark.parametrize("attribute", ["emotion", "gender", "makeup"])
 async def test_attributes_gone_after_v1_0_are_refused_even_when_opted_in(
-    fake: FakeTransport, attribute: str
+    fake: FakeTransport, attribute: FaceAttributeName
 ) -> None:
     fake.post(re.compile(r".*/detect.*"), payload=[])
     async with client(fake, "v1.2") as face:

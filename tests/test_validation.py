@@ -479,7 +479,7 @@ OTHER_LIMITS: list[tuple[str, Action, str]] = [
     ),
     (
         "detection model with a trailing newline",
-        lambda c: c.detect(IMAGE, detection_model="detection_01\n"),
+        lambda c: c.detect(IMAGE, detection_model="detection_01\n"),  # type: ignore[arg-type]
         "detection_model",
     ),
     # name: 1..128, required on create of groups and lists
@@ -760,7 +760,7 @@ OTHER_LIMITS: list[tuple[str, Action, str]] = [
     ),
     (
         "find_similar, mode bogus",
-        lambda c: c.find_similar(FACE, face_list_id=LIST, mode="bogus"),
+        lambda c: c.find_similar(FACE, face_list_id=LIST, mode="bogus"),  # type: ignore[arg-type]
         "mode",
     ),
     # group: 2..1000 faces
@@ -785,7 +785,7 @@ OTHER_LIMITS: list[tuple[str, Action, str]] = [
     ),
     (
         "detect, unknown attribute beauty",
-        lambda c: c.detect(IMAGE, return_face_attributes=["age", "beauty"]),
+        lambda c: c.detect(IMAGE, return_face_attributes=["age", "beauty"]),  # type: ignore[list-item]
         "return_face_attributes",
     ),
     (
@@ -802,22 +802,22 @@ OTHER_LIMITS: list[tuple[str, Action, str]] = [
     ),
     (
         "detect, recognition_model with a space",
-        lambda c: c.detect(IMAGE, recognition_model="bogus model"),
+        lambda c: c.detect(IMAGE, recognition_model="bogus model"),  # type: ignore[arg-type]
         "recognition_model",
     ),
     (
         "detect, detection_model with a slash",
-        lambda c: c.detect(IMAGE, detection_model="detection/01"),
+        lambda c: c.detect(IMAGE, detection_model="detection/01"),  # type: ignore[arg-type]
         "detection_model",
     ),
     (
         "person group create, recognition_model bogus",
-        lambda c: c.person_groups.create(GROUP, name="n", recognition_model="bogus model"),
+        lambda c: c.person_groups.create(GROUP, name="n", recognition_model="bogus model"),  # type: ignore[arg-type]
         "recognition_model",
     ),
     (
         "face list add_face, detection_model bogus",
-        lambda c: c.face_lists.add_face(LIST, IMAGE, detection_model="bogus model"),
+        lambda c: c.face_lists.add_face(LIST, IMAGE, detection_model="bogus model"),  # type: ignore[arg-type]
         "detection_model",
     ),
     # target face: four non-negative ints, positive width and height
@@ -933,10 +933,10 @@ OTHER_LIMITS: list[tuple[str, Action, str]] = [
     ),
     (
         "snapshot take, type Bogus",
-        lambda c: c.snapshots.take("Bogus", GROUP, [SCOPE]),
+        lambda c: c.snapshots.take("Bogus", GROUP, [SCOPE]),  # type: ignore[arg-type]
         "type",
     ),
-    ("snapshot list, type Bogus", lambda c: c.snapshots.list(type="Bogus"), "type"),
+    ("snapshot list, type Bogus", lambda c: c.snapshots.list(type="Bogus"), "type"),  # type: ignore[arg-type]
     (
         "snapshot update, empty apply_scope",
         lambda c: c.snapshots.update(SNAPSHOT, apply_scope=[]),
@@ -944,7 +944,7 @@ OTHER_LIMITS: list[tuple[str, Action, str]] = [
     ),
     (
         "snapshot apply, mode Replace",
-        lambda c: c.snapshots.apply(SNAPSHOT, GROUP, mode="Replace"),
+        lambda c: c.snapshots.apply(SNAPSHOT, GROUP, mode="Replace"),  # type: ignore[arg-type]
         "mode",
     ),
     # per-call headers cannot replace the credential or the host

@@ -37,6 +37,8 @@ import yarl
 from .. import _validation as check
 from ..client import FaceClient
 from ..errors import FaceError, FaceValidationError
+from ..models.enums import DetectionModel, RecognitionModel
+from ..models.names import DetectionModelName, RecognitionModelName
 from ..polling import PollingPolicy, checked_policy
 from ..resources import FaceLists, LargeFaceLists, LargePersonGroups, PersonGroups
 from ..resources.person_directory import DIRECTORY_VERSIONS
@@ -125,8 +127,8 @@ def _open_journal(
 def _check_common(
     concurrency: int,
     container_name: str | None,
-    recognition_model: str | None,
-    detection_model: str | None,
+    recognition_model: RecognitionModelName | RecognitionModel | None,
+    detection_model: DetectionModelName | DetectionModel | None,
     settle: SettlePolicy | None,
     journal: object,
     progress: object,
@@ -156,8 +158,8 @@ async def enroll_people(
     concurrency: int = 8,
     create: bool = True,
     group_name: str | None = None,
-    recognition_model: str | None = None,
-    detection_model: str | None = None,
+    recognition_model: RecognitionModelName | RecognitionModel | None = None,
+    detection_model: DetectionModelName | DetectionModel | None = None,
     train: bool = False,
     retry_failed: bool = False,
     settle: SettlePolicy | None = None,
@@ -218,8 +220,8 @@ async def enroll_faces(
     journal: str | os.PathLike[str] | None = None,
     create: bool = True,
     list_name: str | None = None,
-    recognition_model: str | None = None,
-    detection_model: str | None = None,
+    recognition_model: RecognitionModelName | RecognitionModel | None = None,
+    detection_model: DetectionModelName | DetectionModel | None = None,
     train: bool = False,
     retry_failed: bool = False,
     settle: SettlePolicy | None = None,
@@ -276,13 +278,13 @@ async def enroll_directory(
     face: FaceClient,
     people: Mapping[str, Iterable[BulkImage]] | str | os.PathLike[str] | EnrollmentPlan,
     *,
-    recognition_model: str,
+    recognition_model: RecognitionModelName | RecognitionModel,
     dynamic_person_group_id: str | None = None,
     group_name: str | None = None,
     create: bool = True,
     journal: str | os.PathLike[str] | None = None,
     concurrency: int = 8,
-    detection_model: str | None = None,
+    detection_model: DetectionModelName | DetectionModel | None = None,
     retry_failed: bool = False,
     settle: SettlePolicy | None = None,
     polling: PollingPolicy | None = None,
@@ -310,7 +312,7 @@ async def enroll_directory(
     if model is None:
         raise FaceValidationError("recognition_model", "is required (faces are per model)")
     policy = _check_common(
-        concurrency, group_name, model, detection_model, settle, journal, progress
+        concurrency, group_name, recognition_model, detection_model, settle, journal, progress
     )
     group_id = check.optional_container_id("dynamic_person_group_id", dynamic_person_group_id)
     follow = checked_policy(polling) or DIRECTORY_POLLING
@@ -318,7 +320,7 @@ async def enroll_directory(
     directory = face.person_directory
 
     async def work(engine: Engine) -> None:
-        persons = PersonEnrollment(engine, DirectoryPersons(directory, model, follow))
+        persons = PersonEnrollment(engine, DirectoryPersons(directory, recognition_model, follow))
         async with engine.slot() as slot:
             await persons.prepare(slot)
         await engine.run_all(plan.owners, persons.handle)
@@ -352,7 +354,7 @@ async def enroll_directory(
         journal=journal,
         create=create,
         name=None,
-        recognition_model=model,
+        recognition_model=recognition_model,
         policy=policy,
         concurrency=concurrency,
         detection_model=detection_model,
@@ -374,10 +376,10 @@ async def _enroll(
     journal: str | os.PathLike[str] | None,
     create: bool,
     name: str | None,
-    recognition_model: str | None,
+    recognition_model: RecognitionModelName | RecognitionModel | None,
     policy: SettlePolicy,
     concurrency: int,
-    detection_model: str | None,
+    detection_model: DetectionModelName | DetectionModel | None,
     retry_failed: bool,
     progress: ProgressCallback | None,
     persons_total: int,

@@ -25,6 +25,8 @@ import attrs
 from ..client import FaceClient
 from ..errors import FaceError, NotFoundError
 from ..models import Person
+from ..models.enums import DetectionModel
+from ..models.names import DetectionModelName
 from ..session import on_attempt
 from . import settle
 from .journal import FaceState, Journal, JournalError, PersonState
@@ -117,7 +119,7 @@ class Engine:
         request_timeout: float,
         tally: Tally,
         concurrency: int,
-        detection_model: str | None,
+        detection_model: DetectionModelName | DetectionModel | None,
         retry_failed: bool,
         progress: Callable[[EnrollmentProgress], object] | None,
         clock: Callable[[], float] = time.monotonic,
@@ -149,7 +151,7 @@ class Engine:
         policy: SettlePolicy,
         tally: Tally,
         concurrency: int = 1,
-        detection_model: str | None = None,
+        detection_model: DetectionModelName | DetectionModel | None = None,
         retry_failed: bool = False,
         progress: Callable[[EnrollmentProgress], object] | None = None,
     ) -> Engine:

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from ..errors import ConflictError, FaceError, NotFoundError
 from ..errors import TrainingFailedError as _TrainingFailed
 from ..models import TrainingStatus
+from ..models.enums import RecognitionModel
+from ..models.names import RecognitionModelName
 from ..polling import PollingPolicy
 from ..resources import FaceLists, LargeFaceLists, LargePersonGroups, PersonDirectory, PersonGroups
 from . import settle as _settle
@@ -29,7 +31,7 @@ async def ensure_container(
     *,
     create: bool,
     name: str | None,
-    recognition_model: str | None,
+    recognition_model: RecognitionModelName | RecognitionModel | None,
     policy: SettlePolicy,
 ) -> None:
     """Make sure the group or list exists, creating it once if asked to."""

@@ -17,6 +17,8 @@ from typing import Protocol
 
 from ..errors import FaceError, NotFoundError
 from ..models import PersistedFace, Person
+from ..models.enums import DetectionModel, RecognitionModel
+from ..models.names import DetectionModelName, RecognitionModelName
 from ..polling import PollingPolicy
 from ..resources import (
     FaceLists,
@@ -103,7 +105,9 @@ class FaceOwner(Protocol):
     #: The owner's name in the plan and the journal ("" for a list).
     name: str
 
-    async def add(self, image: PlannedImage, detection_model: str | None) -> str:
+    async def add(
+        self, image: PlannedImage, detection_model: DetectionModelName | DetectionModel | None
+    ) -> str:
         """Add the image's face with its tag; returns the persisted face id."""
         ...
 
@@ -222,7 +226,9 @@ class PersonFaces:
         self._known = dict(known)
         self._face_ids = face_ids
 
-    async def add(self, image: PlannedImage, detection_model: str | None) -> str:
+    async def add(
+        self, image: PlannedImage, detection_model: DetectionModelName | DetectionModel | None
+    ) -> str:
         """Add the image's face with its tag; returns the persisted face id."""
         face: PersistedFace = await self._persons.add_face(
             self._group_id,
@@ -262,7 +268,9 @@ class ListFaces:
         self._lists = lists
         self._list_id = list_id
 
-    async def add(self, image: PlannedImage, detection_model: str | None) -> str:
+    async def add(
+        self, image: PlannedImage, detection_model: DetectionModelName | DetectionModel | None
+    ) -> str:
         """Add the image's face with its tag; returns the persisted face id."""
         face: PersistedFace = await self._lists.add_face(
             self._list_id, image.source, user_data=image.tag, detection_model=detection_model
@@ -299,7 +307,7 @@ class DirectoryPersons:
     def __init__(
         self,
         directory: PersonDirectory,
-        recognition_model: str,
+        recognition_model: RecognitionModelName | RecognitionModel,
         polling: PollingPolicy | None = None,
     ) -> None:
         self.directory = directory
@@ -357,7 +365,7 @@ class DirectoryFaces:
         self,
         directory: PersonDirectory,
         person_id: str,
-        recognition_model: str,
+        recognition_model: RecognitionModelName | RecognitionModel,
         *,
         name: str,
         known: dict[str, str],
@@ -370,7 +378,9 @@ class DirectoryFaces:
         self.recognition_model = recognition_model
         self._known = dict(known)
 
-    async def add(self, image: PlannedImage, detection_model: str | None) -> str:
+    async def add(
+        self, image: PlannedImage, detection_model: DetectionModelName | DetectionModel | None
+    ) -> str:
         """Add the image's face with its tag; returns its id once the face is in use."""
         adding = await self._directory.begin_add_face(
             self.person_id,

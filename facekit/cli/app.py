@@ -7,16 +7,31 @@ import asyncio
 import importlib
 import sys
 from collections.abc import Callable, Coroutine, Sequence
-from typing import Any, cast
+from typing import Any, cast, get_args
 
 from .._version import __version__
 from .._versions import DEFAULT_API_VERSION, VERSIONS
 from ..errors import FaceError
+from ..models.names import (
+    DetectionModelName,
+    FaceAttributeName,
+    RecognitionModelName,
+    SnapshotObjectTypeName,
+)
 from .arguments import add_directory_arguments, positive_int
 from .console import Console
 from .errors import EXIT_INTERRUPTED, exit_code_for
 
 Command = Callable[[argparse.Namespace, Console], Coroutine[Any, Any, int]]
+
+
+# The known names, for the help only: the library's checks decide (a well-formed model name
+# newer than this release is sent; a malformed one is a FaceValidationError before sending).
+_RECOGNITION_HELP = "recognition model: " + ", ".join(get_args(RecognitionModelName))
+_DETECTION_HELP = "detection model: " + ", ".join(get_args(DetectionModelName))
+_ATTRIBUTES_HELP = "face attributes, e.g. headPose mask; of " + ", ".join(
+    get_args(FaceAttributeName)
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="wait after an unclear answer before sending an add again (default: --timeout)",
     )
     enroll.add_argument("--concurrency", type=int, default=8, help="persons in parallel (8)")
-    enroll.add_argument("--recognition-model", default="recognition_04")
+    enroll.add_argument("--recognition-model", default="recognition_04", help=_RECOGNITION_HELP)
     enroll.add_argument("--train", action="store_true", help="train when enrolled")
     enroll.add_argument(
         "--queue",
@@ -125,9 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     detect = commands.add_parser("detect", parents=[common], help="detect faces in an image")
     detect.add_argument("image", help="image file or http(s) URL")
-    detect.add_argument("--attributes", nargs="*", help="face attributes, e.g. headPose mask")
-    detect.add_argument("--detection-model", default=None)
-    detect.add_argument("--recognition-model", default=None)
+    detect.add_argument("--attributes", nargs="*", help=_ATTRIBUTES_HELP)
+    detect.add_argument("--detection-model", default=None, help=_DETECTION_HELP)
+    detect.add_argument("--recognition-model", default=None, help=_RECOGNITION_HELP)
     detect.add_argument("--face-id", action="store_true", help="return face ids")
     detect.add_argument(
         "--allow-retired-attributes",
@@ -143,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     identify.add_argument("--group", help="person group id")
     identify.add_argument("--large", action="store_true", help="a large person group")
     add_directory_arguments(identify, "identify among every person of the PersonDirectory")
-    identify.add_argument("--recognition-model", default="recognition_04")
+    identify.add_argument("--recognition-model", default="recognition_04", help=_RECOGNITION_HELP)
 
     snapshot = commands.add_parser(
         "snapshot",
@@ -154,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
     take.add_argument(
         "--type",
         required=True,
-        choices=["PersonGroup", "LargePersonGroup", "FaceList", "LargeFaceList"],
+        choices=get_args(SnapshotObjectTypeName),
     )
     take.add_argument("--object", required=True, help="id of the group or list")
     take.add_argument("--scope", nargs="*", help="subscription ids allowed to apply it")

@@ -53,6 +53,8 @@ from ..bulk.views import GroupPersons
 from ..client import FaceClient
 from ..errors import FaceError, FaceValidationError
 from ..models import Person
+from ..models.enums import DetectionModel, RecognitionModel
+from ..models.names import DetectionModelName, RecognitionModelName
 from .limiter import RedisRateLimiter
 
 __all__ = [
@@ -128,8 +130,8 @@ async def enqueue_enrollment(
     large: bool = False,
     create: bool = True,
     group_name: str | None = None,
-    recognition_model: str | None = None,
-    detection_model: str | None = None,
+    recognition_model: RecognitionModelName | RecognitionModel | None = None,
+    detection_model: DetectionModelName | DetectionModel | None = None,
     retry_failed: bool = False,
     settle_window: float | None = None,
 ) -> EnrollmentRun:

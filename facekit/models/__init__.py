@@ -63,6 +63,15 @@ from .groups import (
     PersonGroup,
     TrainingStatus,
 )
+from .names import (
+    DetectionModelName,
+    FaceAttributeName,
+    FindSimilarModeName,
+    LivenessOperationModeName,
+    RecognitionModelName,
+    SnapshotApplyModeName,
+    SnapshotObjectTypeName,
+)
 from .snapshots import OperationLocation, OperationStatus, Snapshot
 
 __all__ = [
@@ -75,6 +84,7 @@ __all__ = [
     "CreatedDirectoryPerson",
     "DetectedFace",
     "DetectionModel",
+    "DetectionModelName",
     "DirectoryFace",
     "DirectoryFaces",
     "DirectoryPerson",
@@ -84,6 +94,7 @@ __all__ = [
     "Emotion",
     "Exposure",
     "ExposureLevel",
+    "FaceAttributeName",
     "FaceAttributeType",
     "FaceAttributes",
     "FaceLandmarks",
@@ -91,6 +102,7 @@ __all__ = [
     "FaceRectangle",
     "FacialHair",
     "FindSimilarMatchMode",
+    "FindSimilarModeName",
     "Gender",
     "GlassesType",
     "GroupResult",
@@ -102,6 +114,7 @@ __all__ = [
     "IdentifyResult",
     "LargeFaceList",
     "LargePersonGroup",
+    "LivenessOperationModeName",
     "Makeup",
     "Mask",
     "MaskType",
@@ -117,10 +130,13 @@ __all__ = [
     "PersonGroup",
     "QualityForRecognition",
     "RecognitionModel",
+    "RecognitionModelName",
     "SimilarFace",
     "Snapshot",
     "SnapshotApplyMode",
+    "SnapshotApplyModeName",
     "SnapshotObjectType",
+    "SnapshotObjectTypeName",
     "TrainingStatus",
     "TrainingStatusType",
     "VerifyResult",

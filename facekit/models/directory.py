@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import attrs
 
+from .enums import RecognitionModel
 from .snapshots import OperationStatus
 
 __all__ = [
@@ -54,7 +55,7 @@ class AddedDirectoryFace:
     """What the service answers when it accepts a face (202); v1.0-preview adds nulls."""
 
     persisted_face_id: str
-    recognition_model: str | None = None
+    recognition_model: RecognitionModel | None = None
     user_data: str | None = None
 
 

@@ -14,6 +14,7 @@ from .enums import (
     MaskType,
     NoiseLevel,
     QualityForRecognition,
+    RecognitionModel,
 )
 
 __all__ = [
@@ -231,7 +232,7 @@ class DetectedFace:
 
     face_rectangle: FaceRectangle
     face_id: str | None = None
-    recognition_model: str | None = None
+    recognition_model: RecognitionModel | None = None
     face_landmarks: FaceLandmarks | None = None
     face_attributes: FaceAttributes | None = None
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import attrs
 
-from .enums import TrainingStatusType
+from .enums import RecognitionModel, TrainingStatusType
 
 __all__ = [
     "FaceList",
@@ -34,7 +34,7 @@ class FaceList:
     face_list_id: str
     name: str
     user_data: str | None = None
-    recognition_model: str | None = None
+    recognition_model: RecognitionModel | None = None
     persisted_faces: list[PersistedFace] = attrs.field(factory=list)
 
 
@@ -45,7 +45,7 @@ class LargeFaceList:
     large_face_list_id: str
     name: str
     user_data: str | None = None
-    recognition_model: str | None = None
+    recognition_model: RecognitionModel | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -55,7 +55,7 @@ class PersonGroup:
     person_group_id: str
     name: str
     user_data: str | None = None
-    recognition_model: str | None = None
+    recognition_model: RecognitionModel | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -65,7 +65,7 @@ class LargePersonGroup:
     large_person_group_id: str
     name: str
     user_data: str | None = None
-    recognition_model: str | None = None
+    recognition_model: RecognitionModel | None = None
 
 
 @attrs.frozen(kw_only=True)

@@ -9,6 +9,8 @@ from .. import _validation as check
 from ..errors import FaceValidationError
 from ..images import ImageInput, ProgressCallback, image_request
 from ..models import PersistedFace
+from ..models.enums import DetectionModel
+from ..models.names import DetectionModelName
 from ..models.requests import ImageUrlBody, NameAndUserDataBody
 
 if TYPE_CHECKING:
@@ -32,7 +34,7 @@ async def add_face(
     *,
     user_data: str | None,
     target_face: Any,
-    detection_model: str | None,
+    detection_model: DetectionModelName | DetectionModel | None,
     progress: ProgressCallback | None,
     options: CallOptions,
 ) -> PersistedFace:

@@ -15,6 +15,8 @@ from .._versions import LEGACY_VERSIONS
 from ..errors import ConflictError, FaceResponseError, NotFoundError
 from ..images import ImageInput, ProgressCallback
 from ..models import PersistedFace, Person, TrainingStatus
+from ..models.enums import DetectionModel, RecognitionModel
+from ..models.names import DetectionModelName, RecognitionModelName
 from ..models.requests import MetaDataBody, UpdateFaceBody
 from ..paging import AsyncPager
 from ..polling import PollingPolicy, TrainingPoller, checked_policy, server_time
@@ -40,7 +42,7 @@ class ContainerOperations(Resource, Generic[M]):
         *,
         name: str,
         user_data: str | None = None,
-        recognition_model: str | None = None,
+        recognition_model: RecognitionModelName | RecognitionModel | None = None,
         **options: Unpack[CallOptions],
     ) -> None:
         """Create it with a name, optional user data and a recognition model (fixed for life)."""
@@ -144,7 +146,7 @@ class ListFaceOperations(ContainerOperations[M]):
         *,
         user_data: str | None = None,
         target_face: Sequence[int] | None = None,
-        detection_model: str | None = None,
+        detection_model: DetectionModelName | DetectionModel | None = None,
         progress: ProgressCallback | None = None,
         **options: Unpack[CallOptions],
     ) -> PersistedFace:
@@ -372,7 +374,7 @@ class PersonOperations(Resource):
         *,
         user_data: str | None = None,
         target_face: Sequence[int] | None = None,
-        detection_model: str | None = None,
+        detection_model: DetectionModelName | DetectionModel | None = None,
         progress: ProgressCallback | None = None,
         **options: Unpack[CallOptions],
     ) -> PersistedFace:

@@ -12,6 +12,13 @@ from .._options import check_call_options
 from ..coalesce import Coalescer, CoalesceSettings
 from ..images import ImageInput, ProgressCallback, image_request
 from ..models import DetectedFace, GroupResult, IdentifyResult, SimilarFace, VerifyResult
+from ..models.enums import DetectionModel, FaceAttributeType, FindSimilarMatchMode, RecognitionModel
+from ..models.names import (
+    DetectionModelName,
+    FaceAttributeName,
+    FindSimilarModeName,
+    RecognitionModelName,
+)
 from ..models.requests import (
     FindSimilarBody,
     GroupBody,
@@ -67,10 +74,10 @@ class FaceOperations:
         *,
         return_face_id: bool | None = None,
         return_face_landmarks: bool | None = None,
-        return_face_attributes: Sequence[str] | None = None,
-        recognition_model: str | None = None,
+        return_face_attributes: Sequence[FaceAttributeName | FaceAttributeType] | None = None,
+        recognition_model: RecognitionModelName | RecognitionModel | None = None,
         return_recognition_model: bool | None = None,
-        detection_model: str | None = None,
+        detection_model: DetectionModelName | DetectionModel | None = None,
         face_id_time_to_live: int | None = None,
         allow_retired_attributes: bool = False,
         progress: ProgressCallback | None = None,
@@ -117,7 +124,7 @@ class FaceOperations:
         face_list_id: str | None = None,
         large_face_list_id: str | None = None,
         max_num_of_candidates_returned: int | None = None,
-        mode: str | None = None,
+        mode: FindSimilarModeName | FindSimilarMatchMode | None = None,
         **options: Unpack[CallOptions],
     ) -> list[SimilarFace]:
         """Faces similar to `face_id` among exactly one of face_ids, a face list or a large one."""
@@ -291,10 +298,10 @@ def detect_query(
     *,
     return_face_id: bool | None,
     return_face_landmarks: bool | None,
-    return_face_attributes: Sequence[str] | None,
-    recognition_model: str | None,
+    return_face_attributes: Sequence[FaceAttributeName | FaceAttributeType] | None,
+    recognition_model: RecognitionModelName | RecognitionModel | None,
     return_recognition_model: bool | None,
-    detection_model: str | None,
+    detection_model: DetectionModelName | DetectionModel | None,
     face_id_time_to_live: int | None,
     allow_retired_attributes: bool,
 ) -> dict[str, object]:

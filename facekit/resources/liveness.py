@@ -18,20 +18,28 @@ from __future__ import annotations
 import builtins
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any, Final, TypeVar, Unpack
+from typing import Any, Final, TypeVar, Unpack, get_args
 
 from .. import _validation as check
 from .._versions import VERSIONS, operation_ids, require_operation
 from ..errors import FaceValidationError
 from ..images import ImageInput, ProgressCallback, form_upload, image_request
 from ..models import DetectedFace
+from ..models.enums import DetectionModel, FaceAttributeType, RecognitionModel
 from ..models.liveness import (
     ClientAssetsAccessToken,
+    LivenessOperationMode,
     LivenessSession,
     LivenessSessionAuditEntry,
     LivenessSessionItem,
     LivenessSettings,
     LivenessWithVerifySession,
+)
+from ..models.names import (
+    DetectionModelName,
+    FaceAttributeName,
+    LivenessOperationModeName,
+    RecognitionModelName,
 )
 from ..paging import AsyncPager
 from ..session import CallOptions
@@ -77,7 +85,7 @@ OPERATIONS: Final[Mapping[str, str]] = {
     ),
 }
 
-OPERATION_MODES = ("Passive", "PassiveActive")
+OPERATION_MODES = get_args(LivenessOperationModeName)
 #: The service's limits: a token lives 60 s to a day; a device id has at most 64 characters.
 TOKEN_TTL_RANGE = (60, 86400)
 CORRELATION_ID_MAX = 64
@@ -107,7 +115,7 @@ class Liveness(Resource):
     async def create_session(
         self,
         *,
-        liveness_operation_mode: str = "Passive",
+        liveness_operation_mode: LivenessOperationModeName | LivenessOperationMode = "Passive",
         device_correlation_id: str | None = None,
         device_correlation_id_set_in_client: bool | None = None,
         enable_session_image: bool | None = None,
@@ -200,7 +208,7 @@ class Liveness(Resource):
         self,
         verify_image: ImageInput | None,
         *,
-        liveness_operation_mode: str = "Passive",
+        liveness_operation_mode: LivenessOperationModeName | LivenessOperationMode = "Passive",
         device_correlation_id: str | None = None,
         device_correlation_id_set_in_client: bool | None = None,
         enable_session_image: bool | None = None,
@@ -334,10 +342,10 @@ class Liveness(Resource):
         *,
         return_face_id: bool | None = None,
         return_face_landmarks: bool | None = None,
-        return_face_attributes: Sequence[str] | None = None,
-        recognition_model: str | None = None,
+        return_face_attributes: Sequence[FaceAttributeName | FaceAttributeType] | None = None,
+        recognition_model: RecognitionModelName | RecognitionModel | None = None,
         return_recognition_model: bool | None = None,
-        detection_model: str | None = None,
+        detection_model: DetectionModelName | DetectionModel | None = None,
         face_id_time_to_live: int | None = None,
         allow_retired_attributes: bool = False,
         **options: Unpack[CallOptions],
@@ -433,7 +441,7 @@ class Liveness(Resource):
         self,
         family: dict[str, tuple[str, ...]],
         *,
-        liveness_operation_mode: str,
+        liveness_operation_mode: LivenessOperationModeName | LivenessOperationMode,
         device_correlation_id: str | None,
         device_correlation_id_set_in_client: bool | None,
         enable_session_image: bool | None,

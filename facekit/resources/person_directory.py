@@ -28,6 +28,8 @@ from ..models.directory import (
     DynamicPersonGroupReferences,
     OperationResult,
 )
+from ..models.enums import DetectionModel, RecognitionModel
+from ..models.names import DetectionModelName, RecognitionModelName
 from ..models.requests import (
     DynamicPersonGroupBody,
     ImageUrlBody,
@@ -196,7 +198,9 @@ class PersonDirectory(Resource):
     def _person_path(self, person_id: str, *rest: str) -> list[str]:
         return ["persons", check.uuid_id("person_id", person_id), *rest]
 
-    def _faces_path(self, person_id: str, recognition_model: str, *rest: str) -> list[str]:
+    def _faces_path(
+        self, person_id: str, recognition_model: RecognitionModelName | RecognitionModel, *rest: str
+    ) -> list[str]:
         model = check.model_name("recognition_model", recognition_model)
         if model is None:
             raise FaceValidationError("recognition_model", "is required (faces are per model)")
@@ -368,10 +372,10 @@ class PersonDirectory(Resource):
         person_id: str,
         image: ImageInput,
         *,
-        recognition_model: str,
+        recognition_model: RecognitionModelName | RecognitionModel,
         user_data: str | None = None,
         target_face: Sequence[int] | None = None,
-        detection_model: str | None = None,
+        detection_model: DetectionModelName | DetectionModel | None = None,
         progress: ProgressCallback | None = None,
         polling: PollingPolicy | None = None,
         **options: Unpack[CallOptions],
@@ -410,7 +414,11 @@ class PersonDirectory(Resource):
         )
 
     async def list_faces(
-        self, person_id: str, *, recognition_model: str, **options: Unpack[CallOptions]
+        self,
+        person_id: str,
+        *,
+        recognition_model: RecognitionModelName | RecognitionModel,
+        **options: Unpack[CallOptions],
     ) -> DirectoryFaces:
         """The persisted face ids the person holds under one recognition model."""
         return await self._session.call(
@@ -426,7 +434,7 @@ class PersonDirectory(Resource):
         person_id: str,
         persisted_face_id: str,
         *,
-        recognition_model: str,
+        recognition_model: RecognitionModelName | RecognitionModel,
         **options: Unpack[CallOptions],
     ) -> DirectoryFace:
         """One face of the person (under one recognition model), with its user data."""
@@ -443,7 +451,7 @@ class PersonDirectory(Resource):
         person_id: str,
         persisted_face_id: str,
         *,
-        recognition_model: str,
+        recognition_model: RecognitionModelName | RecognitionModel,
         user_data: str,
         **options: Unpack[CallOptions],
     ) -> None:
@@ -462,7 +470,7 @@ class PersonDirectory(Resource):
         person_id: str,
         persisted_face_id: str,
         *,
-        recognition_model: str,
+        recognition_model: RecognitionModelName | RecognitionModel,
         polling: PollingPolicy | None = None,
         **options: Unpack[CallOptions],
     ) -> DirectoryOperationPoller[None]:
@@ -474,7 +482,12 @@ class PersonDirectory(Resource):
             response, "delete_face", polling, f"the deletion of face {persisted_face_id}"
         )
 
-    def _face_path(self, person_id: str, face_id: str, recognition_model: str) -> list[str]:
+    def _face_path(
+        self,
+        person_id: str,
+        face_id: str,
+        recognition_model: RecognitionModelName | RecognitionModel,
+    ) -> list[str]:
         face = check.uuid_id("persisted_face_id", face_id)
         return self._faces_path(person_id, recognition_model, face)
 

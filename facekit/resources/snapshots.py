@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping, Sequence
-from typing import Final, Unpack
+from typing import Final, Unpack, get_args
 
 from .. import _validation as check
 from .._versions import SNAPSHOT_API_VERSION
 from ..errors import FaceResponseError, FaceValidationError
 from ..models import OperationLocation, OperationStatus, Snapshot
+from ..models.enums import SnapshotApplyMode, SnapshotObjectType
+from ..models.names import SnapshotApplyModeName, SnapshotObjectTypeName
 from ..models.requests import ApplySnapshotBody, TakeSnapshotBody, UpdateSnapshotBody
 from ..polling import OperationPoller, PollingPolicy, checked_policy, resume
 from ..session import CallOptions, RawResponse
@@ -37,8 +39,8 @@ OPERATIONS: Final[Mapping[str, str]] = {
     "Snapshot_Update": "Snapshots.update",
 }
 
-SNAPSHOT_TYPES = ("FaceList", "LargeFaceList", "LargePersonGroup", "PersonGroup")
-APPLY_MODES = ("CreateNew",)
+SNAPSHOT_TYPES = get_args(SnapshotObjectTypeName)
+APPLY_MODES = get_args(SnapshotApplyModeName)
 
 
 class Snapshots(Resource):
@@ -51,7 +53,7 @@ class Snapshots(Resource):
 
     async def take(
         self,
-        type: str,
+        type: SnapshotObjectTypeName | SnapshotObjectType,
         object_id: str,
         apply_scope: Sequence[str],
         *,
@@ -76,7 +78,7 @@ class Snapshots(Resource):
 
     async def begin_take(
         self,
-        type: str,
+        type: SnapshotObjectTypeName | SnapshotObjectType,
         object_id: str,
         apply_scope: Sequence[str],
         *,
@@ -94,7 +96,7 @@ class Snapshots(Resource):
         snapshot_id: str,
         object_id: str,
         *,
-        mode: str | None = None,
+        mode: SnapshotApplyModeName | SnapshotApplyMode | None = None,
         polling: PollingPolicy | None = None,
         **options: Unpack[CallOptions],
     ) -> OperationPoller:
@@ -115,7 +117,7 @@ class Snapshots(Resource):
     async def list(
         self,
         *,
-        type: str | None = None,
+        type: SnapshotObjectTypeName | SnapshotObjectType | None = None,
         apply_scope: Sequence[str] | None = None,
         **options: Unpack[CallOptions],
     ) -> builtins.list[Snapshot]:
@@ -184,7 +186,7 @@ class Snapshots(Resource):
         snapshot_id: str,
         object_id: str,
         *,
-        mode: str | None = None,
+        mode: SnapshotApplyModeName | SnapshotApplyMode | None = None,
         **options: Unpack[CallOptions],
     ) -> OperationLocation:
         """Queue creating `object_id` from the snapshot (mode CreateNew: it must not exist)."""

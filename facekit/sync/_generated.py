@@ -36,13 +36,31 @@ from ..models.directory import (
     DynamicPersonGroup,
     OperationResult,
 )
+from ..models.enums import (
+    DetectionModel,
+    FaceAttributeType,
+    FindSimilarMatchMode,
+    RecognitionModel,
+    SnapshotApplyMode,
+    SnapshotObjectType,
+)
 from ..models.liveness import (
     ClientAssetsAccessToken,
+    LivenessOperationMode,
     LivenessSession,
     LivenessSessionAuditEntry,
     LivenessSessionItem,
     LivenessSettings,
     LivenessWithVerifySession,
+)
+from ..models.names import (
+    DetectionModelName,
+    FaceAttributeName,
+    FindSimilarModeName,
+    LivenessOperationModeName,
+    RecognitionModelName,
+    SnapshotApplyModeName,
+    SnapshotObjectTypeName,
 )
 from ..polling import PollingPolicy
 from ..session import CallOptions
@@ -87,10 +105,10 @@ class FaceOperations(SyncResource):
         *,
         return_face_id: bool | None = None,
         return_face_landmarks: bool | None = None,
-        return_face_attributes: Sequence[str] | None = None,
-        recognition_model: str | None = None,
+        return_face_attributes: Sequence[FaceAttributeName | FaceAttributeType] | None = None,
+        recognition_model: RecognitionModelName | RecognitionModel | None = None,
         return_recognition_model: bool | None = None,
-        detection_model: str | None = None,
+        detection_model: DetectionModelName | DetectionModel | None = None,
         face_id_time_to_live: int | None = None,
         allow_retired_attributes: bool = False,
         progress: ProgressCallback | None = None,
@@ -130,7 +148,7 @@ class FaceOperations(SyncResource):
         face_list_id: str | None = None,
         large_face_list_id: str | None = None,
         max_num_of_candidates_returned: int | None = None,
-        mode: str | None = None,
+        mode: FindSimilarModeName | FindSimilarMatchMode | None = None,
         **options: Unpack[CallOptions],
     ) -> builtins.list[SimilarFace]:
         """Faces similar to `face_id` among exactly one of face_ids, a face list or a large one."""
@@ -247,7 +265,7 @@ class PersonGroupPersons(SyncResource):
         *,
         user_data: str | None = None,
         target_face: Sequence[int] | None = None,
-        detection_model: str | None = None,
+        detection_model: DetectionModelName | DetectionModel | None = None,
         progress: ProgressCallback | None = None,
         **options: Unpack[CallOptions],
     ) -> PersistedFace:
@@ -400,7 +418,7 @@ class PersonGroups(SyncResource):
         *,
         name: str,
         user_data: str | None = None,
-        recognition_model: str | None = None,
+        recognition_model: RecognitionModelName | RecognitionModel | None = None,
         **options: Unpack[CallOptions],
     ) -> None:
         """Create it with a name, optional user data and a recognition model (fixed for life)."""
@@ -499,7 +517,7 @@ class LargePersonGroupPersons(SyncResource):
         *,
         user_data: str | None = None,
         target_face: Sequence[int] | None = None,
-        detection_model: str | None = None,
+        detection_model: DetectionModelName | DetectionModel | None = None,
         progress: ProgressCallback | None = None,
         **options: Unpack[CallOptions],
     ) -> PersistedFace:
@@ -652,7 +670,7 @@ class LargePersonGroups(SyncResource):
         *,
         name: str,
         user_data: str | None = None,
-        recognition_model: str | None = None,
+        recognition_model: RecognitionModelName | RecognitionModel | None = None,
         **options: Unpack[CallOptions],
     ) -> None:
         """Create it with a name, optional user data and a recognition model (fixed for life)."""
@@ -750,7 +768,7 @@ class FaceLists(SyncResource):
         *,
         user_data: str | None = None,
         target_face: Sequence[int] | None = None,
-        detection_model: str | None = None,
+        detection_model: DetectionModelName | DetectionModel | None = None,
         progress: ProgressCallback | None = None,
         **options: Unpack[CallOptions],
     ) -> PersistedFace:
@@ -773,7 +791,7 @@ class FaceLists(SyncResource):
         *,
         name: str,
         user_data: str | None = None,
-        recognition_model: str | None = None,
+        recognition_model: RecognitionModelName | RecognitionModel | None = None,
         **options: Unpack[CallOptions],
     ) -> None:
         """Create it with a name, optional user data and a recognition model (fixed for life)."""
@@ -859,7 +877,7 @@ class LargeFaceLists(SyncResource):
         *,
         user_data: str | None = None,
         target_face: Sequence[int] | None = None,
-        detection_model: str | None = None,
+        detection_model: DetectionModelName | DetectionModel | None = None,
         progress: ProgressCallback | None = None,
         **options: Unpack[CallOptions],
     ) -> PersistedFace:
@@ -901,7 +919,7 @@ class LargeFaceLists(SyncResource):
         *,
         name: str,
         user_data: str | None = None,
-        recognition_model: str | None = None,
+        recognition_model: RecognitionModelName | RecognitionModel | None = None,
         **options: Unpack[CallOptions],
     ) -> None:
         """Create it with a name, optional user data and a recognition model (fixed for life)."""
@@ -1045,7 +1063,7 @@ class Snapshots(SyncResource):
         snapshot_id: str,
         object_id: str,
         *,
-        mode: str | None = None,
+        mode: SnapshotApplyModeName | SnapshotApplyMode | None = None,
         **options: Unpack[CallOptions],
     ) -> OperationLocation:
         """Queue creating `object_id` from the snapshot (mode CreateNew: it must not exist)."""
@@ -1056,7 +1074,7 @@ class Snapshots(SyncResource):
         snapshot_id: str,
         object_id: str,
         *,
-        mode: str | None = None,
+        mode: SnapshotApplyModeName | SnapshotApplyMode | None = None,
         polling: PollingPolicy | None = None,
         **options: Unpack[CallOptions],
     ) -> OperationPoller:
@@ -1073,7 +1091,7 @@ class Snapshots(SyncResource):
 
     def begin_take(
         self,
-        type: str,
+        type: SnapshotObjectTypeName | SnapshotObjectType,
         object_id: str,
         apply_scope: Sequence[str],
         *,
@@ -1119,7 +1137,7 @@ class Snapshots(SyncResource):
     def list(
         self,
         *,
-        type: str | None = None,
+        type: SnapshotObjectTypeName | SnapshotObjectType | None = None,
         apply_scope: Sequence[str] | None = None,
         **options: Unpack[CallOptions],
     ) -> builtins.list[Snapshot]:
@@ -1137,7 +1155,7 @@ class Snapshots(SyncResource):
 
     def take(
         self,
-        type: str,
+        type: SnapshotObjectTypeName | SnapshotObjectType,
         object_id: str,
         apply_scope: Sequence[str],
         *,
@@ -1177,10 +1195,10 @@ class PersonDirectory(SyncResource):
         person_id: str,
         image: ImageInput,
         *,
-        recognition_model: str,
+        recognition_model: RecognitionModelName | RecognitionModel,
         user_data: str | None = None,
         target_face: Sequence[int] | None = None,
-        detection_model: str | None = None,
+        detection_model: DetectionModelName | DetectionModel | None = None,
         progress: ProgressCallback | None = None,
         polling: PollingPolicy | None = None,
         **options: Unpack[CallOptions],
@@ -1280,7 +1298,7 @@ class PersonDirectory(SyncResource):
         person_id: str,
         persisted_face_id: str,
         *,
-        recognition_model: str,
+        recognition_model: RecognitionModelName | RecognitionModel,
         polling: PollingPolicy | None = None,
         **options: Unpack[CallOptions],
     ) -> DirectoryOperationPoller[None]:
@@ -1379,7 +1397,7 @@ class PersonDirectory(SyncResource):
         person_id: str,
         persisted_face_id: str,
         *,
-        recognition_model: str,
+        recognition_model: RecognitionModelName | RecognitionModel,
         **options: Unpack[CallOptions],
     ) -> DirectoryFace:
         """One face of the person (under one recognition model), with its user data."""
@@ -1453,7 +1471,7 @@ class PersonDirectory(SyncResource):
         self,
         person_id: str,
         *,
-        recognition_model: str,
+        recognition_model: RecognitionModelName | RecognitionModel,
         **options: Unpack[CallOptions],
     ) -> DirectoryFaces:
         """The persisted face ids the person holds under one recognition model."""
@@ -1506,7 +1524,7 @@ class PersonDirectory(SyncResource):
         person_id: str,
         persisted_face_id: str,
         *,
-        recognition_model: str,
+        recognition_model: RecognitionModelName | RecognitionModel,
         user_data: str,
         **options: Unpack[CallOptions],
     ) -> None:
@@ -1547,7 +1565,7 @@ class Liveness(SyncResource):
     def create_session(
         self,
         *,
-        liveness_operation_mode: str = "Passive",
+        liveness_operation_mode: LivenessOperationModeName | LivenessOperationMode = "Passive",
         device_correlation_id: str | None = None,
         device_correlation_id_set_in_client: bool | None = None,
         enable_session_image: bool | None = None,
@@ -1589,7 +1607,7 @@ class Liveness(SyncResource):
         self,
         verify_image: ImageInput | None,
         *,
-        liveness_operation_mode: str = "Passive",
+        liveness_operation_mode: LivenessOperationModeName | LivenessOperationMode = "Passive",
         device_correlation_id: str | None = None,
         device_correlation_id_set_in_client: bool | None = None,
         enable_session_image: bool | None = None,
@@ -1651,10 +1669,10 @@ class Liveness(SyncResource):
         *,
         return_face_id: bool | None = None,
         return_face_landmarks: bool | None = None,
-        return_face_attributes: Sequence[str] | None = None,
-        recognition_model: str | None = None,
+        return_face_attributes: Sequence[FaceAttributeName | FaceAttributeType] | None = None,
+        recognition_model: RecognitionModelName | RecognitionModel | None = None,
         return_recognition_model: bool | None = None,
-        detection_model: str | None = None,
+        detection_model: DetectionModelName | DetectionModel | None = None,
         face_id_time_to_live: int | None = None,
         allow_retired_attributes: bool = False,
         **options: Unpack[CallOptions],

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from ...auth import KeyCredential
 from ...bulk import EnrollmentProgress, enroll_people
 from ...errors import FaceValidationError, NotFoundError
+from ...models.names import RecognitionModelName
 from ..connection import connect
 from ..console import Console, ProgressBar
 from ..errors import EXIT_OK, EXIT_PARTIAL
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 GROUP = "facekit-demo-family"
 FAMILY = ("anna", "bill", "clara", "dev", "emma", "farid")
 PHOTOS_EACH = 4
-MODEL = "recognition_04"
+MODEL: RecognitionModelName = "recognition_04"
 
 
 def make_photos(root: Path) -> None:
