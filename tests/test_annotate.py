@@ -209,7 +209,7 @@ def test_exif_orientation_is_not_applied_unless_asked() -> None:
 
 
 def huge_png(width: int, height: int) -> bytes:
-    """A small PNG whose header claims width x height pixels (its data is a few zeros)."""
+    """A 2 KB PNG whose header claims width x height pixels (its data is a few zeros)."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         body = kind + data
@@ -217,9 +217,9 @@ def huge_png(width: int, height: int) -> bytes:
 
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     data = zlib.compress(bytes(4096))
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
-    )
+    padding = chunk(b"tEXt", b"note\x00" + b"x" * 2000)  # past the service's 1 KB minimum
+    chunks = chunk(b"IHDR", header) + padding + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + chunks
 
 
 @pytest.mark.parametrize(
