@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import io
 import json
-import re
 import sys
 from pathlib import Path
 
@@ -185,19 +183,17 @@ def test_without_pillow_annotate_exits_2_saying_what_to_install(
     assert main(["detect", str(photo)]) == EXIT_OK
 
 
-def test_the_demo_draws_the_group_photo_where_asked(
+def test_the_demo_checks_its_annotate_path_before_starting(
     unconfigured: None,  # noqa: F811
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    out = tmp_path / "family.png"
-    assert main(["demo", "--annotate", str(out)]) == EXIT_OK
-    said = re.search(r"the group photo with their names: (\S+)", capsys.readouterr().out)
-    assert said is not None
-    assert Path(said.group(1)) == out
-    picture = png_of(out)
-    with Image.open(io.BytesIO(group_photo([("a", 0)] * 4))) as four:
-        assert picture.size == four.size
+    # (Where the picture goes is otherwise the default's code: test_cli's demo test.)
+    assert main(["demo", "--annotate", str(tmp_path / "missing" / "family.png")]) == EXIT_USAGE
+    captured = capsys.readouterr()
+    assert captured.out == ""  # no emulator started, no step run
+    assert captured.err.startswith("facekit: error: --annotate: the folder")
+    assert captured.err.count("\n") == 1
 
 
 def test_without_pillow_the_demo_still_runs_and_says_how_to_get_the_picture(
