@@ -112,7 +112,7 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
             picture: Image.Image = image_module.open(io.BytesIO(data), formats=_FORMATS)
         except image_module.DecompressionBombError:
             raise FaceValidationError(
-                "image", f"has more than {max_pixels} pixels (a decompression bomb?)"
+                "image", "has more pixels than Pillow decodes safely (a decompression bomb?)"
             ) from None
         except Exception:  # Pillow raises many kinds on bad input; all mean "unreadable"
             raise FaceValidationError(
@@ -203,7 +203,8 @@ def annotate_image(
             ``return_face_landmarks=True``).
         apply_exif_orientation: turn the image upright by its EXIF orientation before
             drawing, for coordinates measured on the upright image.
-        max_pixels: refuse larger images (decompression bombs) before decoding them.
+        max_pixels: refuse larger images (decompression bombs) before decoding them;
+            Pillow's own ceiling (about 179 megapixels) applies as well.
 
     Any mode (greyscale, palette, 16-bit, CMYK) is drawn in colour; transparency is kept.
     Rectangles partly outside the image are clipped to it, faces wholly outside are
