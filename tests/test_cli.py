@@ -53,6 +53,11 @@ def test_the_demo_tours_everything_against_an_embedded_emulator(
     assert "anna/emma: identical=False" in out
     assert "Operation-Location: /operations/" in out
     assert "identified there without retraining: emma" in out
+    said = re.search(r"the group photo with their names: (\S+)", out)
+    assert said is not None
+    picture = Path(said.group(1))
+    assert picture == Path(os.environ["FACEKIT_STATE_DIR"]) / "demo" / "group-photo.png"
+    assert picture.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
 
 
 def test_enroll_reports_and_trains_against_the_configured_endpoint(

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 import facekit.errors
+from facekit.annotate import PicturesUnavailableError
 from facekit.auth import CredentialTypeError
 from facekit.bulk import JournalError, JournalMismatchError
 from facekit.distributed import SharedLimitUnavailableError
@@ -59,6 +60,7 @@ def samples() -> list[FaceError]:
         JournalError("the journal j cannot be used"),
         JournalMismatchError("j belongs to another resource"),
         SharedLimitUnavailableError("Redis away", client_request_id=None),
+        PicturesUnavailableError(),
     ]
     for status in (400, 401, 403, 404, 409, 415, 500, 503):
         body = b'{"error": {"code": "Some", "message": "said so"}}'
@@ -84,6 +86,7 @@ def every_error_class() -> set[type[FaceError]]:
         JournalError,
         JournalMismatchError,
         SharedLimitUnavailableError,
+        PicturesUnavailableError,
     }
 
 

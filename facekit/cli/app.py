@@ -21,6 +21,7 @@ from ..models.names import (
 from .arguments import add_directory_arguments, positive_int
 from .console import Console
 from .errors import EXIT_INTERRUPTED, exit_code_for
+from .pictures import add_annotate_argument
 
 Command = Callable[[argparse.Namespace, Console], Coroutine[Any, Any, int]]
 
@@ -71,6 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--subscription-id",
         help="snapshot apply scope on a real endpoint (the demo skips the "
         "snapshot step on a real endpoint without it)",
+    )
+    add_annotate_argument(
+        demo,
+        "where to write the group photo with the names drawn on it "
+        "(default: demo/group-photo.png in the state folder)",
     )
 
     enroll = commands.add_parser(
@@ -150,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="allow age, smile, facialHair, hair (and v1.0's emotion, gender, makeup): "
         "for a resource with Limited Access approval",
     )
+    add_annotate_argument(detect, "also write the image with the faces drawn on it, as a PNG")
 
     identify = commands.add_parser(
         "identify", parents=[common], help="who is in an image, in a trained group"
@@ -159,6 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     identify.add_argument("--large", action="store_true", help="a large person group")
     add_directory_arguments(identify, "identify among every person of the PersonDirectory")
     identify.add_argument("--recognition-model", default="recognition_04", help=_RECOGNITION_HELP)
+    add_annotate_argument(
+        identify, "also write the image with the faces and their names drawn on it, as a PNG"
+    )
 
     snapshot = commands.add_parser(
         "snapshot",

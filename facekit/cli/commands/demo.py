@@ -16,13 +16,16 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ...annotate import identify_labels
 from ...auth import KeyCredential
 from ...bulk import EnrollmentProgress, enroll_people
+from ...bulk.journal import state_folder
 from ...errors import FaceValidationError, NotFoundError
 from ...models.names import RecognitionModelName
 from ..connection import connect
 from ..console import Console, ProgressBar
 from ..errors import EXIT_OK, EXIT_PARTIAL
+from ..pictures import demo_picture_path, save_demo_picture
 
 if TYPE_CHECKING:
     from ...client import FaceClient
@@ -48,6 +51,7 @@ def make_photos(root: Path) -> None:
 async def run(args: argparse.Namespace, console: Console) -> int:
     """The tour against the embedded emulator; EXIT_PARTIAL if a step did not see what it should."""
     started = time.monotonic()
+    picture = demo_picture_path(args, state_folder() / "demo" / "group-photo.png")
     async with connect(args, console) as (face, emulator):
         if emulator is None:
             raise FaceValidationError(
@@ -65,7 +69,7 @@ async def run(args: argparse.Namespace, console: Console) -> int:
                 f"{len(FAMILY)} people in {root}/<person>/"
             )
             ok = await enroll_and_train(face, root, console)
-        ok = await recognise(face, emulator, console) and ok
+        ok = await recognise(face, emulator, console, picture) and ok
         ok = await migrate(face, emulator, console) and ok
         await face.large_person_groups.delete(GROUP)
     console.say(f"done in {time.monotonic() - started:.1f} s")
@@ -103,14 +107,22 @@ async def enroll_and_train(face: FaceClient, root: Path, console: Console) -> bo
     return report.ok and seen == "succeeded"
 
 
-async def recognise(face: FaceClient, emulator: FaceEmulator, console: Console) -> bool:
-    """Identify, verify and find-similar on fresh photos; whether each found the right faces."""
+async def recognise(
+    face: FaceClient, emulator: FaceEmulator, console: Console, picture: Path | None = None
+) -> bool:
+    """Identify, verify and find-similar on fresh photos; whether each found the right faces.
+
+    The group photo is drawn, with the names, at `picture` (None: Pillow is missing).
+    """
     from ...emulator import group_photo, synthetic_face
 
     names = {p.person_id: p.name async for p in face.large_person_groups.persons.list(GROUP)}
     cast = [("clara", 9), ("a-stranger", 1), ("bill", 9), ("dev", 9)]
     console.say("4. identifying everyone in a group photo of clara, a stranger, bill and dev")
-    faces = await face.detect(group_photo(cast), return_face_id=True, recognition_model=MODEL)
+    photo = group_photo(cast)
+    faces = await face.detect(
+        photo, return_face_id=True, return_face_landmarks=True, recognition_model=MODEL
+    )
     ordered = sorted(faces, key=lambda f: f.face_rectangle.left)
     results = {
         r.face_id: r
@@ -125,6 +137,8 @@ async def recognise(face: FaceClient, emulator: FaceEmulator, console: Console) 
         who = f"{names.get(best.person_id)} ({best.confidence:.2f})" if best else "nobody known"
         found.append(names.get(best.person_id) if best else None)
         console.say(f"   face at x={detected.face_rectangle.left}: {who}")
+    labels = identify_labels(ordered, list(results.values()), names)
+    save_demo_picture(picture, photo, ordered, labels, console)
 
     console.say("5. verify: two photos of anna, then anna and emma")
     anna_a, anna_b, emma = [

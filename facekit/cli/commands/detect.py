@@ -9,14 +9,17 @@ from ..arguments import image_argument
 from ..connection import connect
 from ..console import Console
 from ..errors import EXIT_OK
+from ..pictures import landmarks_for, picture_of
 
 
 async def run(args: argparse.Namespace, console: Console) -> int:
     """Detect the faces and print where they are (and their ids with --face-id)."""
     image = image_argument(args.image)
+    picture = picture_of(args)
     async with connect(args, console) as (face, _emulator):
         faces = await face.detect(
-            image,
+            picture.image if picture else image,
+            return_face_landmarks=landmarks_for(picture, args.detection_model),
             return_face_id=args.face_id,
             return_face_attributes=args.attributes or None,
             detection_model=args.detection_model,
@@ -32,4 +35,6 @@ async def run(args: argparse.Namespace, console: Console) -> int:
             + (f"  faceId {found.face_id}" if found.face_id else "")
         )
     console.result(data, "\n".join(lines))
+    if picture:
+        picture.write(faces, console)
     return EXIT_OK

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ...annotate import identify_labels
 from ...client import FaceClient
 from ...errors import NotFoundError
 from ...models import IdentifyResult
@@ -22,19 +23,26 @@ from ..arguments import image_argument, target_of
 from ..connection import connect
 from ..console import Console
 from ..errors import EXIT_OK
+from ..pictures import landmarks_for, picture_of
 
 
 async def run(args: argparse.Namespace, console: Console) -> int:
     """Detect the faces, identify them in the target, and print each one's best match."""
     kind, group = target_of(args, DIRECTORY_RECOGNITION_VERSIONS)
     image = image_argument(args.image)
+    picture = picture_of(args)
     async with connect(args, console) as (face, _emulator):
         model = args.recognition_model
         if kind in ("persongroups", "largepersongroups"):
             groups = _groups(face, kind)
             found = await groups.get(group, return_recognition_model=True)
             model = found.recognition_model or model
-        faces = await face.detect(image, return_face_id=True, recognition_model=model)
+        faces = await face.detect(
+            picture.image if picture else image,
+            return_face_id=True,
+            return_face_landmarks=landmarks_for(picture, None),
+            recognition_model=model,
+        )
         ids = [f.face_id for f in faces if f.face_id]
         results: list[IdentifyResult] = []
         for start in range(0, len(ids), 10):  # identify takes at most 10 faces per call
@@ -57,6 +65,8 @@ async def run(args: argparse.Namespace, console: Console) -> int:
         who = f"{name or best.person_id} ({best.confidence:.2f})" if best else "unknown"
         lines.append(f"  face at {r.left},{r.top}: {who}")
     console.result(data, "\n".join(lines))
+    if picture:
+        picture.write(faces, console, identify_labels(faces, results, names))
     return EXIT_OK
 
 
