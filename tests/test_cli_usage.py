@@ -11,6 +11,7 @@ import argparse
 import io
 import json
 import re
+import shlex
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import pytest
 
 import facekit.cli.errors as exit_codes
 from facekit.cli import EXIT_OK, EXIT_USAGE, main
-from facekit.cli.app import build_parser
+from facekit.cli.app import build_parser, parse
 from facekit.emulator import FaceEmulator, group_photo, synthetic_face
 
 from .test_cli import configured, family
@@ -407,3 +408,14 @@ def test_the_help_lists_the_environment_and_every_exit_code() -> None:
         if name.startswith("EXIT_"):
             assert re.search(rf"^  {getattr(exit_codes, name)} ", codes, re.M), name
     assert "examples:" in text
+
+
+def test_every_command_line_of_the_readme_parses() -> None:
+    readme = (CLI.parents[1] / "README.md").read_text()
+    blocks = re.findall(r"```bash\n(.*?)```", readme, re.S)
+    lines = [line.split("  #")[0] for block in blocks for line in block.splitlines()]
+    commands = [shlex.split(line)[1:] for line in lines if line.startswith("facekit ")]
+    assert len(commands) >= 12
+    parser = build_parser()
+    for argv in commands:
+        parse(parser, argv)
