@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import re
 import shlex
 from collections.abc import Iterator
@@ -419,3 +420,16 @@ def test_every_command_line_of_the_readme_parses() -> None:
     parser = build_parser()
     for argv in commands:
         parse(parser, argv)
+
+
+def test_an_unreadable_image_is_a_mistake(
+    nothing_starts: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Root reads any file, so the permission is taken away where the CLI asks for it.
+    real_access = os.access
+    monkeypatch.setattr(
+        "os.access", lambda path, mode: Path(path).name != "x.png" and real_access(path, mode)
+    )
+    for argv in (["detect", "x.png"], ["identify", "x.png", "--group", "g"]):
+        assert run(argv) == EXIT_USAGE
+        assert capsys.readouterr().err == "facekit: error: image: x.png is not readable\n"
