@@ -187,7 +187,7 @@ def test_train_detect_identify_from_the_terminal(
     configured: FaceEmulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["enroll", str(family(tmp_path / "p")), "--group", "fam"]) == EXIT_OK
-    assert main(["train", "fam", "--wait"]) == EXIT_OK
+    assert main(["train", "--group", "fam", "--wait"]) == EXIT_OK
     assert "training fam finished: succeeded" in capsys.readouterr().out
 
     photo = tmp_path / "group.png"
@@ -228,7 +228,7 @@ def test_a_retired_attribute_needs_the_flag(
     photo = tmp_path / "one.png"
     photo.write_bytes(synthetic_face("ann"))
     assert main(["detect", str(photo), "--attributes", "age"]) == EXIT_USAGE
-    assert "allow_retired_attributes" in capsys.readouterr().err
+    assert "--allow-retired-attributes" in capsys.readouterr().err
     assert configured.log.requests == []
     assert (
         main(["detect", str(photo), "--attributes", "age", "--allow-retired-attributes", "--json"])
@@ -265,7 +265,7 @@ def test_a_failed_training_exits_partial(
         headers={"Ocp-Apim-Subscription-Key": configured.key, "Content-Type": "application/json"},
     )
     urllib.request.urlopen(request, timeout=5).close()
-    assert main(["train", "empty", "--wait"]) == EXIT_PARTIAL
+    assert main(["train", "--group", "empty", "--wait"]) == EXIT_PARTIAL
     assert "training failed" in capsys.readouterr().out
 
 
@@ -282,10 +282,9 @@ def test_snapshots_from_the_terminal(
             [
                 "snapshot",
                 "take",
-                "--type",
-                "LargePersonGroup",
-                "--object",
+                "--group",
                 "fam",
+                "--large",
                 "--scope",
                 configured.subscription_id,
                 "--wait",
@@ -296,7 +295,7 @@ def test_snapshots_from_the_terminal(
     )
     taken = json.loads(capsys.readouterr().out)
     snapshot_id = taken["result"]
-    assert main(["snapshot", "apply", snapshot_id, "--object", "copy", "--json"]) == EXIT_OK
+    assert main(["snapshot", "apply", snapshot_id, "--into", "copy", "--json"]) == EXIT_OK
     queued = json.loads(capsys.readouterr().out)
     time.sleep(1.0)
     assert main(["snapshot", "status", queued["operationId"]]) == EXIT_OK

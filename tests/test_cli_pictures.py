@@ -173,12 +173,18 @@ def test_without_pillow_annotate_exits_2_saying_what_to_install(
     for argv in (
         ["detect", str(photo), "--annotate", str(tmp_path / "o.png")],
         ["identify", str(photo), "--group", "fam", "--annotate", str(tmp_path / "o.png")],
-        ["demo", "--annotate", str(tmp_path / "o.png")],
     ):
         assert main(argv) == EXIT_USAGE
         err = capsys.readouterr().err
         assert err == f"facekit: error: pictures: drawing pictures needs Pillow: {PICTURES_HINT}\n"
     assert configured.log.count() == 0
+    # The demo runs on its own emulator only: no endpoint configured.
+    with monkeypatch.context() as local:
+        local.delenv("FACE_ENDPOINT")
+        local.delenv("FACE_KEY")
+        assert main(["demo", "--annotate", str(tmp_path / "o.png")]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err == f"facekit: error: pictures: drawing pictures needs Pillow: {PICTURES_HINT}\n"
     # Without --annotate nothing changes.
     assert main(["detect", str(photo)]) == EXIT_OK
 

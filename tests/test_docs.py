@@ -64,7 +64,9 @@ def test_the_block_reader_sees_listed_members_and_whole_modules() -> None:
     ]
 
 
-@pytest.mark.parametrize("module", ["facekit", "facekit.sync", "facekit.coalesce", "facekit.annotate"])
+@pytest.mark.parametrize(
+    "module", ["facekit", "facekit.sync", "facekit.coalesce", "facekit.annotate"]
+)
 def test_every_public_name_is_in_the_api_reference(module: str) -> None:
     seen = {id(obj) for _, obj in reference()}
     seen_names = {identifier for identifier, _ in reference()}

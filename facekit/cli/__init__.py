@@ -5,7 +5,8 @@ configured, a command runs against an embedded emulator and says so.
 
 The package: `app` (the parser and `main`), `commands/` (one module per command),
 `console` (results, progress, tables), `connection` (a client, or an embedded emulator),
-`arguments` (checked values from the command line), `errors` (exit codes). It uses the
+`arguments` (checked values from the command line), `checks` (every mistake, refused
+before anything starts), `errors` (exit codes). It uses the
 library; nothing in the library imports it.
 """
 

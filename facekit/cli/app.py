@@ -7,71 +7,169 @@ import asyncio
 import importlib
 import sys
 from collections.abc import Callable, Coroutine, Sequence
-from typing import Any, cast, get_args
+from typing import Any, NoReturn, cast, get_args
 
+from .._validation import FACE_ATTRIBUTES
 from .._version import __version__
 from .._versions import DEFAULT_API_VERSION, VERSIONS
-from ..errors import FaceError
-from ..models.names import (
-    DetectionModelName,
-    FaceAttributeName,
-    RecognitionModelName,
-    SnapshotObjectTypeName,
-)
-from .arguments import add_directory_arguments, positive_int
+from ..errors import FaceError, FaceValidationError
+from ..models.names import DetectionModelName, FaceAttributeName, RecognitionModelName
+from .arguments import add_target_arguments, attribute_names, positive_int
+from .checks import check
+from .connection import read_key
 from .console import Console
-from .errors import EXIT_INTERRUPTED, exit_code_for
+from .errors import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_SERVICE,
+    EXIT_USAGE,
+    exit_code_for,
+)
 from .pictures import add_annotate_argument
 
 Command = Callable[[argparse.Namespace, Console], Coroutine[Any, Any, int]]
 
-
 # The known names, for the help only: the library's checks decide (a well-formed model name
 # newer than this release is sent; a malformed one is a FaceValidationError before sending).
-_RECOGNITION_HELP = "recognition model: " + ", ".join(get_args(RecognitionModelName))
-_DETECTION_HELP = "detection model: " + ", ".join(get_args(DetectionModelName))
-_ATTRIBUTES_HELP = "face attributes, e.g. headPose mask; of " + ", ".join(
-    get_args(FaceAttributeName)
-)
+_RECOGNITION = "known: " + ", ".join(get_args(RecognitionModelName))
+_DETECTION = "known: " + ", ".join(get_args(DetectionModelName))
+_ATTRIBUTES = "known: " + ", ".join(get_args(FaceAttributeName))
+
+ENVIRONMENT = """\
+environment variables:
+  FACE_ENDPOINT      the Face resource's endpoint (unset: an embedded emulator)
+  FACE_KEY           its key (safer than --key, which shell history keeps)
+  FACEKIT_STATE_DIR  where enroll keeps its journals (else $XDG_STATE_HOME/facekit,
+                     else ~/.local/state/facekit)
+  XDG_STATE_HOME     see FACEKIT_STATE_DIR
+  FACEKIT_QUEUE      the Redis URL of `facekit worker` (instead of --queue)
+"""
+
+EXIT_CODES = f"""\
+exit codes:
+  {EXIT_OK}    done
+  {EXIT_PARTIAL}    done, but something asked for failed (images refused, a failed training)
+  {EXIT_USAGE}    a mistake in the command: one line on stderr, nothing started or sent
+  {EXIT_SERVICE}    the service or the connection failed (an error from Azure, a timeout)
+  {EXIT_INTERRUPTED}  interrupted (Ctrl-C); enroll resumes from its journal when run again
+"""
+
+SHARED_OPTIONS = "shared options (before or after the command's name)"
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The parser of every command, its flags and their help."""
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--endpoint", help="Face resource endpoint (default: $FACE_ENDPOINT)")
-    common.add_argument("--key", help="Face resource key (default: $FACE_KEY)")
-    common.add_argument(
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print `prog: error: message` and the way to help on one line; exit EXIT_USAGE."""
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def shared_options(*, defaults: bool) -> Parser:
+    """The options every client command takes, defined once.
+
+    The top-level parser holds them with their defaults (`defaults=True`); each command's
+    copy defaults to nothing (argparse.SUPPRESS) so a flag given before the command's name
+    is not reset by the command's parser, and one given after it wins.
+    """
+
+    def default(value: Any) -> Any:
+        return value if defaults else argparse.SUPPRESS
+
+    parser = Parser(add_help=False)
+    shared = parser.add_argument_group(SHARED_OPTIONS)
+    shared.add_argument(
+        "--endpoint",
+        default=default(None),
+        help="the Face resource's endpoint (default: $FACE_ENDPOINT; neither: an embedded "
+        "emulator that lives while the command runs)",
+    )
+    shared.add_argument(
+        "--key",
+        default=default(None),
+        help="the resource's key (default: $FACE_KEY); '-' reads it from a prompt (or from "
+        "stdin when that is not a terminal): a key given here ends up in shell history",
+    )
+    shared.add_argument(
         "--api-version",
         choices=VERSIONS,
-        default=None,
+        default=default(None),
         help=f"Face API version (default {DEFAULT_API_VERSION}, the GA)",
     )
     # The older spelling ("/face/v1.0"), kept working for scripts that use it.
-    common.add_argument("--api-path", default=None, help=argparse.SUPPRESS)
-    common.add_argument("--json", action="store_true", help="print the result as JSON")
-    common.add_argument(
-        "--timeout", type=float, default=None, help="seconds one request may take (60)"
+    shared.add_argument("--api-path", default=default(None), help=argparse.SUPPRESS)
+    shared.add_argument(
+        "--json",
+        action="store_true",
+        default=default(False),
+        help="print the result as JSON on stdout (messages go to stderr)",
     )
-    common.add_argument(
+    shared.add_argument(
+        "--timeout",
+        type=float,
+        default=default(None),
+        metavar="SECONDS",
+        help="seconds one request may take (default 60)",
+    )
+    shared.add_argument(
         "--rate-limit",
         type=float,
-        default=None,
+        default=default(None),
+        metavar="PER_SECOND",
         help="requests per second the resource allows (default 10, the S0 tier)",
     )
+    return parser
 
-    parser = argparse.ArgumentParser(
-        prog="facekit", description="Azure AI Face from the terminal (async client + emulator)."
+
+def _examples(*lines: str) -> str:
+    return "examples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of every command, its flags, their help and examples."""
+    parser = Parser(
+        prog="facekit",
+        description="Azure AI Face from the terminal (async client + emulator).",
+        epilog=_examples(
+            "facekit demo",
+            "facekit --json detect photo.jpg --attributes headPose,mask",
+            "facekit enroll photos/ --group staff --large --train",
+            "facekit identify team.jpg --group staff --large",
+        )
+        + "\n\n"
+        + ENVIRONMENT
+        + "\n"
+        + EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[shared_options(defaults=True)],
     )
     parser.add_argument("--version", action="version", version=f"facekit {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    demo = commands.add_parser(
-        "demo", parents=[common], help="enroll, train, identify, verify, snapshot: the tour"
+    common = shared_options(defaults=False)
+    commands = parser.add_subparsers(
+        dest="command",
+        required=True,
+        metavar="COMMAND",
+        title="commands",
+        help="`facekit COMMAND --help` shows its options and examples",
     )
-    demo.add_argument(
-        "--subscription-id",
-        help="snapshot apply scope on a real endpoint (the demo skips the "
-        "snapshot step on a real endpoint without it)",
+
+    def add(name: str, help: str, *examples: str, shared: bool = True) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name,
+            parents=[common] if shared else [],
+            help=help,
+            description=help[0].upper() + help[1:] + ".",
+            epilog=_examples(*examples),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    demo = add(
+        "demo",
+        "enroll, train, identify, verify, snapshot: the tour, on an embedded emulator",
+        "facekit demo",
+        "facekit demo --json > summary.json",
+        "facekit demo --annotate group.png",
     )
     add_annotate_argument(
         demo,
@@ -79,15 +177,19 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: demo/group-photo.png in the state folder)",
     )
 
-    enroll = commands.add_parser(
-        "enroll", parents=[common], help="enroll a folder root/<person>/<images> into a group"
+    enroll = add(
+        "enroll",
+        "enroll a folder root/<person>/<images> into a group or the PersonDirectory",
+        "facekit enroll photos/ --group staff --large --train",
+        "facekit enroll photos/ --group staff --journal staff.journal --retry-failed",
+        "facekit enroll photos/ --group night-shift --dynamic --api-version v1.2-preview.1",
+        "facekit enroll photos/ --group staff --large --queue redis://cache:6379/0",
     )
     enroll.add_argument("folder", help="folder laid out root/<person>/<images>")
-    enroll.add_argument("--group", help="person group id")
-    enroll.add_argument("--large", action="store_true", help="a large person group")
-    add_directory_arguments(enroll, "enroll the persons into the PersonDirectory")
+    add_target_arguments(enroll, directory="enroll the persons into the PersonDirectory")
     enroll.add_argument(
         "--journal",
+        metavar="FILE",
         help="journal file (default: one per endpoint and group in the state folder, "
         "$FACEKIT_STATE_DIR or ~/.local/state/facekit)",
     )
@@ -104,7 +206,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="wait after an unclear answer before sending an add again (default: --timeout)",
     )
     enroll.add_argument("--concurrency", type=int, default=8, help="persons in parallel (8)")
-    enroll.add_argument("--recognition-model", default="recognition_04", help=_RECOGNITION_HELP)
+    enroll.add_argument(
+        "--recognition-model",
+        default="recognition_04",
+        help=f"recognition model of a group created now (recognition_04); {_RECOGNITION}",
+    )
     enroll.add_argument("--train", action="store_true", help="train when enrolled")
     enroll.add_argument(
         "--queue",
@@ -113,10 +219,11 @@ def build_parser() -> argparse.ArgumentParser:
         "worker` processes on any host, and wait for them (needs the redis extra)",
     )
 
-    worker = commands.add_parser(
+    worker = add(
         "worker",
-        parents=[common],
-        help="run enrollment jobs from a queue, under one rate limit shared on Redis",
+        "run enrollment jobs from a queue, under one rate limit shared on Redis",
+        "facekit worker --queue redis://cache:6379/0",
+        "FACEKIT_QUEUE=redis://cache:6379/0 facekit worker --burst --max-jobs 4",
     )
     worker.add_argument(
         "--queue", metavar="REDIS_URL", help="the queue's Redis (default: $FACEKIT_QUEUE)"
@@ -135,20 +242,43 @@ def build_parser() -> argparse.ArgumentParser:
         "--burst", action="store_true", help="stop when the queue is empty (default: wait)"
     )
 
-    train = commands.add_parser("train", parents=[common], help="train a group or list")
-    train.add_argument("id")
-    train.add_argument(
-        "--kind",
-        default="person-group",
-        choices=["person-group", "large-person-group", "large-face-list"],
+    train = add(
+        "train",
+        "train a group or a large face list",
+        "facekit train --group staff --large --wait",
+        "facekit train --face-list catalog --large",
     )
+    add_target_arguments(train, face_lists=True)
     train.add_argument("--wait", action="store_true", help="wait for the end (with progress)")
 
-    detect = commands.add_parser("detect", parents=[common], help="detect faces in an image")
+    detect = add(
+        "detect",
+        "detect faces in an image",
+        "facekit detect photo.jpg",
+        "facekit detect photo.jpg --attributes headPose,mask --detection-model detection_03",
+        "facekit detect team.jpg --annotate boxes.png",
+        "facekit detect https://example.com/team.jpg --face-id --json",
+    )
     detect.add_argument("image", help="image file or http(s) URL")
-    detect.add_argument("--attributes", nargs="*", help=_ATTRIBUTES_HELP)
-    detect.add_argument("--detection-model", default=None, help=_DETECTION_HELP)
-    detect.add_argument("--recognition-model", default=None, help=_RECOGNITION_HELP)
+    detect.add_argument(
+        "--attributes",
+        action="extend",
+        type=attribute_names,
+        metavar="NAMES",
+        help="face attributes, comma-separated (e.g. headPose,mask); may be repeated; "
+        + _ATTRIBUTES,
+    )
+    detect.add_argument(
+        "--detection-model",
+        default=None,
+        help=f"detection model (the service's default: detection_01); {_DETECTION}",
+    )
+    detect.add_argument(
+        "--recognition-model",
+        default=None,
+        help=f"recognition model of the face ids (the service's default: recognition_01); "
+        f"{_RECOGNITION}",
+    )
     detect.add_argument("--face-id", action="store_true", help="return face ids")
     detect.add_argument(
         "--allow-retired-attributes",
@@ -158,52 +288,102 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_annotate_argument(detect, "also write the image with the faces drawn on it, as a PNG")
 
-    identify = commands.add_parser(
-        "identify", parents=[common], help="who is in an image, in a trained group"
+    identify = add(
+        "identify",
+        "who is in an image, in a trained group or the PersonDirectory",
+        "facekit identify team.jpg --group staff --large",
+        "facekit identify team.jpg --directory --api-version v1.2-preview.1",
+        "facekit identify team.jpg --group staff --large --annotate named.png",
     )
     identify.add_argument("image", help="image file or http(s) URL")
-    identify.add_argument("--group", help="person group id")
-    identify.add_argument("--large", action="store_true", help="a large person group")
-    add_directory_arguments(identify, "identify among every person of the PersonDirectory")
-    identify.add_argument("--recognition-model", default="recognition_04", help=_RECOGNITION_HELP)
+    add_target_arguments(identify, directory="identify among every person of the PersonDirectory")
+    identify.add_argument(
+        "--recognition-model",
+        default="recognition_04",
+        help=f"model of the directory's faces (a group's own model is looked up); {_RECOGNITION}",
+    )
     add_annotate_argument(
         identify, "also write the image with the faces and their names drawn on it, as a PNG"
     )
 
-    snapshot = commands.add_parser(
+    snapshot = add(
         "snapshot",
-        help="take, apply or follow snapshots (API v1.0; retired by the public service in 2023)",
+        "take, apply or follow snapshots (API v1.0; retired by the public service in 2023)",
+        "facekit snapshot take --group staff --large --scope SUBSCRIPTION_ID --wait",
+        "facekit snapshot apply SNAPSHOT_ID --into staff-copy --wait",
+        "facekit snapshot status OPERATION_ID",
     )
-    actions = snapshot.add_subparsers(dest="action", required=True, metavar="ACTION")
-    take = actions.add_parser("take", parents=[common], help="snapshot a group or list")
-    take.add_argument(
-        "--type",
-        required=True,
-        choices=get_args(SnapshotObjectTypeName),
+    actions = snapshot.add_subparsers(
+        dest="action", required=True, metavar="ACTION", help="what to do with snapshots"
     )
-    take.add_argument("--object", required=True, help="id of the group or list")
-    take.add_argument("--scope", nargs="*", help="subscription ids allowed to apply it")
-    take.add_argument("--wait", action="store_true")
-    apply = actions.add_parser("apply", parents=[common], help="create an object from a snapshot")
-    apply.add_argument("snapshot", help="snapshot id")
-    apply.add_argument("--object", required=True, help="id of the object to create")
-    apply.add_argument("--wait", action="store_true")
-    status = actions.add_parser("status", parents=[common], help="status of an operation")
-    status.add_argument("operation", help="operation id")
 
-    emulator = commands.add_parser(
-        "emulator", help="run a local Face service (no Azure subscription needed)"
+    def action(name: str, help: str, *examples: str) -> argparse.ArgumentParser:
+        return actions.add_parser(
+            name,
+            parents=[common],
+            help=help,
+            description=help[0].upper() + help[1:] + ".",
+            epilog=_examples(*examples),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    take = action(
+        "take",
+        "snapshot a group or list",
+        "facekit snapshot take --group staff --large --scope SUBSCRIPTION_ID --wait",
+        "facekit snapshot take --face-list catalog --scope SUBSCRIPTION_ID",
+    )
+    add_target_arguments(take, face_lists=True)
+    take.add_argument(
+        "--scope",
+        nargs="+",
+        metavar="SUBSCRIPTION_ID",
+        help="subscription ids allowed to apply it (default on the embedded emulator: its own)",
+    )
+    take.add_argument("--wait", action="store_true", help="wait for the snapshot id")
+    apply = action(
+        "apply",
+        "create a group or list from a snapshot",
+        "facekit snapshot apply SNAPSHOT_ID --into staff-copy --wait",
+    )
+    apply.add_argument("snapshot", help="snapshot id")
+    apply.add_argument(
+        "--into",
+        metavar="ID",
+        required=True,
+        help="id of the group or list to create (of the snapshot's kind)",
+    )
+    apply.add_argument("--wait", action="store_true", help="wait until it is created")
+    status = action(
+        "status", "status of a snapshot operation", "facekit snapshot status OPERATION_ID"
+    )
+    status.add_argument("operation", help="operation id (printed by take and apply)")
+
+    emulator = add(
+        "emulator",
+        "run a local Face service (no Azure subscription needed)",
+        "facekit emulator --port 5055",
+        "facekit emulator --port 0 --rate-limit 10 --training-seconds 2",
+        'facekit emulator --fault \'{"operation": "Face_Identify", "status": 503}\'',
+        shared=False,
     )
     emulator.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
     emulator.add_argument("--port", type=int, default=5055, help="port (default 5055; 0: any)")
-    emulator.add_argument("--key", help="subscription key to accept (default: a random one)")
+    emulator.add_argument(
+        "--key",
+        default=argparse.SUPPRESS,
+        help="subscription key to accept (default: a random one)",
+    )
     emulator.add_argument(
         "--subscription-id",
         help="this emulated account's subscription id, for snapshot apply scopes "
         "(default: a random UUID, printed at start)",
     )
     emulator.add_argument(
-        "--rate-limit", type=float, default=None, help="requests per second before 429"
+        "--rate-limit",
+        type=float,
+        default=argparse.SUPPRESS,
+        help="requests per second before 429 (default: none)",
     )
     emulator.add_argument(
         "--training-seconds",
@@ -240,9 +420,31 @@ def command(name: str) -> Command:
     return cast(Command, module.run)
 
 
+def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """The arguments, or a one-line error (exit 2) naming what was not understood."""
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        hint = ""
+        attributes = getattr(args, "attributes", None)
+        if attributes and args.image in FACE_ATTRIBUTES:
+            hint = (
+                f"; {args.image} was taken for the image: give attributes comma-separated "
+                f"(--attributes {','.join([*attributes, args.image])} IMAGE)"
+            )
+        parser.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `facekit` with these arguments (default: sys.argv); return the exit code."""
-    args = build_parser().parse_args(argv)
+    args = parse(build_parser(), argv)
+    try:
+        # Every mistake is found here, before an emulator starts or a request is sent.
+        check(args)
+        read_key(args)
+    except FaceValidationError as error:
+        print(f"facekit: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
     if args.command == "emulator":
         from .commands import emulator
 

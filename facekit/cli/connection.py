@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import getpass
 import math
 import os
+import sys
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
@@ -37,7 +39,7 @@ async def connect(
     key = args.key or os.environ.get("FACE_KEY")
     if endpoint and not key:
         raise FaceValidationError("key", "an endpoint is set but no key (--key or FACE_KEY)")
-    options = _client_options(args)
+    options = client_options(args)
     if rate_limiter is not None:
         options["rate_limiter"] = rate_limiter
     if endpoint and key:
@@ -48,6 +50,7 @@ async def connect(
             api_path=args.api_path,
             **options,
         ) as face:
+            warn_of_key_flag(args)
             yield face, None
         return
     from ..emulator import EmulatorSettings
@@ -69,7 +72,30 @@ async def connect(
             yield face, emulator
 
 
-def _client_options(args: argparse.Namespace) -> dict[str, Any]:
+def read_key(args: argparse.Namespace) -> None:
+    """Resolve `--key -`: a prompt on a terminal, else the first line of stdin."""
+    if getattr(args, "key", None) != "-":
+        return
+    key = getpass.getpass("Face key: ") if sys.stdin.isatty() else sys.stdin.readline()
+    args.key = key.strip()
+    args.key_was_read = True
+    if not args.key:
+        raise FaceValidationError("--key", "no key was read (from the prompt or stdin)")
+
+
+def warn_of_key_flag(args: argparse.Namespace) -> None:
+    """Warn (without the key) that a key given as a flag stays in history and `ps`."""
+    if getattr(args, "key", None) and not getattr(args, "key_was_read", False):
+        print(
+            "facekit: warning: a key given with --key stays in shell history and the process "
+            "list; set FACE_KEY, or give --key - to type it",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+def client_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The client's keyword options from --timeout and --rate-limit, checked."""
     options: dict[str, Any] = {}
     if getattr(args, "timeout", None) is not None:
         if not (math.isfinite(args.timeout) and args.timeout > 0):

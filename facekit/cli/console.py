@@ -68,3 +68,17 @@ def table(rows: Sequence[tuple[str, Any]]) -> str:
     """Rows of (name, value) as indented lines, the values aligned."""
     width = max(len(name) for name, _ in rows)
     return "\n".join(f"  {name.ljust(width)}  {value}" for name, value in rows)
+
+
+def compact(value: Any) -> str:
+    """A JSON-like value on one line: {"a": 1, "b": {"c": 2}} as "a=1 b=(c=2)"."""
+    if isinstance(value, dict):
+        return " ".join(
+            f"{name}=({compact(item)})" if isinstance(item, dict) else f"{name}={compact(item)}"
+            for name, item in value.items()
+        )
+    if isinstance(value, list):
+        return "[" + ", ".join(compact(item) for item in value) + "]"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)

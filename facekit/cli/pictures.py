@@ -99,15 +99,19 @@ def save_demo_picture(
     faces: Sequence[DetectedFace],
     labels: Sequence[str],
     console: Console,
-) -> None:
-    """Draw the demo's group photo at `path` and print where; say why when it cannot."""
+) -> Path | None:
+    """Draw the demo's group photo at `path` and print where; say why when it cannot.
+
+    Returns where it was written, or None.
+    """
     if path is None:
         console.say(f"   (for a picture of it with the names drawn: {PICTURES_HINT})")
-        return
+        return None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         saved = save_annotated(path, image, faces, labels=labels)
     except (OSError, FaceValidationError) as exc:
         console.say(f"   (no picture: {exc})")
-        return
+        return None
     console.say(f"   the group photo with their names: {saved}")
+    return Path(saved)

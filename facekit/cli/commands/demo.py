@@ -14,7 +14,7 @@ import contextlib
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ...annotate import identify_labels
 from ...auth import KeyCredential
@@ -49,9 +49,13 @@ def make_photos(root: Path) -> None:
 
 
 async def run(args: argparse.Namespace, console: Console) -> int:
-    """The tour against the embedded emulator; EXIT_PARTIAL if a step did not see what it should."""
+    """The tour against the embedded emulator; EXIT_PARTIAL if a step did not see what it should.
+
+    With --json, stdout gets a summary of what each step saw (its lines go to stderr).
+    """
     started = time.monotonic()
     picture = demo_picture_path(args, state_folder() / "demo" / "group-photo.png")
+    summary: dict[str, Any] = {}
     async with connect(args, console) as (face, emulator):
         if emulator is None:
             raise FaceValidationError(
@@ -68,15 +72,19 @@ async def run(args: argparse.Namespace, console: Console) -> int:
                 f"1. made {len(FAMILY) * PHOTOS_EACH} synthetic photos of "
                 f"{len(FAMILY)} people in {root}/<person>/"
             )
-            ok = await enroll_and_train(face, root, console)
-        ok = await recognise(face, emulator, console, picture) and ok
-        ok = await migrate(face, emulator, console) and ok
+            ok = await enroll_and_train(face, root, console, summary)
+        ok = await recognise(face, emulator, console, summary, picture) and ok
+        ok = await migrate(face, emulator, console, summary) and ok
         await face.large_person_groups.delete(GROUP)
-    console.say(f"done in {time.monotonic() - started:.1f} s")
+    elapsed = time.monotonic() - started
+    console.say(f"done in {elapsed:.1f} s")
+    console.result({"ok": ok, **summary, "seconds": round(elapsed, 1)})
     return EXIT_OK if ok else EXIT_PARTIAL
 
 
-async def enroll_and_train(face: FaceClient, root: Path, console: Console) -> bool:
+async def enroll_and_train(
+    face: FaceClient, root: Path, console: Console, summary: dict[str, Any]
+) -> bool:
     """Bulk-enroll the photos into the demo group and train it; whether both succeeded."""
     bar = ProgressBar(console.err, "   enrolling")
 
@@ -104,11 +112,22 @@ async def enroll_and_train(face: FaceClient, root: Path, console: Console) -> bo
         if str(status.status) != seen:
             seen = str(status.status)
             console.say(f"   training: {seen}")
+    summary["enrolled"] = {
+        "group": GROUP,
+        "persons": report.persons_created,
+        "faces": report.faces_added,
+        "failed": len(report.failures),
+    }
+    summary["training"] = seen
     return report.ok and seen == "succeeded"
 
 
 async def recognise(
-    face: FaceClient, emulator: FaceEmulator, console: Console, picture: Path | None = None
+    face: FaceClient,
+    emulator: FaceEmulator,
+    console: Console,
+    summary: dict[str, Any],
+    picture: Path | None = None,
 ) -> bool:
     """Identify, verify and find-similar on fresh photos; whether each found the right faces.
 
@@ -138,7 +157,8 @@ async def recognise(
         found.append(names.get(best.person_id) if best else None)
         console.say(f"   face at x={detected.face_rectangle.left}: {who}")
     labels = identify_labels(ordered, list(results.values()), names)
-    save_demo_picture(picture, photo, ordered, labels, console)
+    saved = save_demo_picture(picture, photo, ordered, labels, console)
+    summary["picture"] = None if saved is None else str(saved)
 
     console.say("5. verify: two photos of anna, then anna and emma")
     anna_a, anna_b, emma = [
@@ -165,6 +185,9 @@ async def recognise(
     where = {f.face_id: f.face_rectangle.left for f in ordered}
     for match in similar:
         console.say(f"   the face at x={where.get(match.face_id or '')} ({match.confidence:.2f})")
+    summary["identified"] = found
+    summary["verify"] = {"annaAnna": same.is_identical, "annaEmma": other.is_identical}
+    summary["similarToBill"] = [where.get(m.face_id or "") for m in similar]
     return (
         found == ["clara", None, "bill", "dev"]
         and same.is_identical
@@ -173,7 +196,9 @@ async def recognise(
     )
 
 
-async def migrate(face: FaceClient, emulator: FaceEmulator, console: Console) -> bool:
+async def migrate(
+    face: FaceClient, emulator: FaceEmulator, console: Console, summary: dict[str, Any]
+) -> bool:
     """Snapshot the group to a second emulated resource and identify there; whether it worked."""
     from ...client import FaceClient
     from ...emulator import FaceEmulator, group_photo
@@ -216,6 +241,11 @@ async def migrate(face: FaceClient, emulator: FaceEmulator, console: Console) ->
             f"   identified there without retraining: {person.name if person else 'nobody'}"
         )
         await face.snapshots.delete(snapshot_id)
+    summary["snapshot"] = {
+        "id": snapshot_id,
+        "appliedAs": location,
+        "identifiedThere": person.name if person else None,
+    }
     return person is not None and person.name == "emma"
 
 

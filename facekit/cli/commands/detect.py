@@ -7,7 +7,7 @@ import argparse
 from ...models._serde import to_wire
 from ..arguments import image_argument
 from ..connection import connect
-from ..console import Console
+from ..console import Console, compact
 from ..errors import EXIT_OK
 from ..pictures import landmarks_for, picture_of
 
@@ -28,12 +28,15 @@ async def run(args: argparse.Namespace, console: Console) -> int:
         )
     data = [to_wire(f) for f in faces]
     lines = [f"{len(faces)} face(s)"]
-    for found in faces:
+    for found, wire in zip(faces, data, strict=True):
         r = found.face_rectangle
         lines.append(
             f"  at left={r.left} top={r.top} width={r.width} height={r.height}"
             + (f"  faceId {found.face_id}" if found.face_id else "")
         )
+        # Each attribute asked for, by the service's name, one line each under its face.
+        attributes = wire.get("faceAttributes") or {}
+        lines += [f"    {name}: {compact(attributes.get(name))}" for name in args.attributes or []]
     console.result(data, "\n".join(lines))
     if picture:
         picture.write(faces, console)

@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         faults = [Fault.from_dict(json.loads(text)) for text in args.fault]
     except (ValueError, TypeError) as exc:
-        print(f"facekit: invalid --fault: {exc}", file=sys.stderr)
+        print(f"facekit: error: invalid --fault: {exc}", file=sys.stderr)
         return EXIT_USAGE
     emulator = FaceEmulator(
         key=args.key,

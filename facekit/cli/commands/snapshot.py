@@ -6,6 +6,7 @@ import argparse
 
 from ...errors import FaceValidationError, OperationFailedError
 from ...models._serde import to_wire
+from ..arguments import SNAPSHOT_TYPES, container_of
 from ..connection import connect
 from ..console import Console
 from ..errors import EXIT_OK, EXIT_PARTIAL
@@ -27,9 +28,10 @@ async def run(args: argparse.Namespace, console: Console) -> int:
             scope = args.scope or ([emulator.subscription_id] if emulator else [])
             if not scope:
                 raise FaceValidationError("--scope", "give the subscription ids to apply it in")
-            poller = await face.snapshots.begin_take(args.type, args.object, scope)
+            kind, target = container_of(args)
+            poller = await face.snapshots.begin_take(SNAPSHOT_TYPES[kind], target, scope)
         else:
-            poller = await face.snapshots.begin_apply(args.snapshot, args.object)
+            poller = await face.snapshots.begin_apply(args.snapshot, args.into)
         console.say(f"Operation-Location: {poller.location}")
         if not args.wait:
             console.result(

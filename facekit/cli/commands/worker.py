@@ -8,6 +8,7 @@ import os
 import sys
 
 from ...errors import FaceError
+from ..connection import warn_of_key_flag
 from ..errors import EXIT_OK, EXIT_SERVICE, EXIT_USAGE, exit_code_for
 
 
@@ -50,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
             api_version=args.api_version,
             api_path=args.api_path,
         )
+        warn_of_key_flag(args)
         print(f"facekit worker: jobs from the queue for {endpoint}", file=sys.stderr, flush=True)
         Worker(**settings).run()
     except FaceError as error:
