@@ -10,11 +10,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from facekit.cli import EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL, EXIT_SERVICE, EXIT_USAGE, main
 from facekit.emulator import FaceEmulator, group_photo, synthetic_face
+from facekit.resources.face import FaceOperations
 
 
 def family(root: Path, people: tuple[str, ...] = ("ann", "bob", "cid"), each: int = 2) -> Path:
@@ -198,6 +200,31 @@ def test_train_detect_identify_from_the_terminal(
     out = capsys.readouterr().out
     assert "bob (" in out
     assert "unknown" in out
+
+
+def test_identify_pairs_each_face_with_its_own_result_whatever_the_order(
+    configured: FaceEmulator,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert main(["enroll", str(family(tmp_path / "p")), "--group", "fam", "--train"]) == EXIT_OK
+    photo = tmp_path / "group.png"
+    photo.write_bytes(group_photo([("bob", 5), ("zed", 1), ("ann", 4)]))
+    capsys.readouterr()
+    assert main(["identify", str(photo), "--group", "fam", "--json"]) == EXIT_OK
+    in_order = json.loads(capsys.readouterr().out)
+    assert sorted(str(f["name"]) for f in in_order) == ["None", "ann", "bob"]
+
+    # The service answers in another order: each face keeps its own name.
+    real = FaceOperations.identify
+
+    async def reversed_identify(self: FaceOperations, *args: Any, **kwargs: Any) -> Any:
+        return list(reversed(await real(self, *args, **kwargs)))
+
+    monkeypatch.setattr(FaceOperations, "identify", reversed_identify)
+    assert main(["identify", str(photo), "--group", "fam", "--json"]) == EXIT_OK
+    assert json.loads(capsys.readouterr().out) == in_order
 
 
 @pytest.mark.parametrize(

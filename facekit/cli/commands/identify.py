@@ -50,8 +50,11 @@ async def run(args: argparse.Namespace, console: Console) -> int:
         names = await _names(face, kind, group, results)
     data = []
     lines = [f"{len(faces)} face(s) in {args.image}"]
-    for found_face, result in zip(faces, results, strict=False):
-        best = result.candidates[0] if result.candidates else None
+    # By face id, not by position: the service need not answer in the order asked.
+    by_id = {result.face_id.lower(): result for result in results}
+    for found_face in faces:
+        result = by_id.get((found_face.face_id or "").lower())
+        best = result.candidates[0] if result and result.candidates else None
         name = names.get(best.person_id) if best else None
         data.append(
             {
