@@ -187,8 +187,13 @@ def face_attributes(
     *,
     api_version: str,
     allow_retired: bool = False,
+    recognition_model: str | None = None,
 ) -> str | None:
     """Face attribute names (one or several) as the service's csv value; none with detection_02.
+
+    Each must be one the detection model returns (detection_01 by default: all but mask;
+    detection_03: headPose, mask, qualityForRecognition), and qualityForRecognition needs
+    recognition_03 or recognition_04 (the default is recognition_01).
 
     The retired and limited attributes are refused unless `allow_retired` (an approved
     resource), and those the API version no longer has are refused whatever it says.
@@ -231,7 +236,42 @@ def face_attributes(
         raise FaceValidationError(
             "return_face_attributes", "detection_02 does not return face attributes"
         )
+    _attributes_fit_models(items, detection_model, recognition_model)
     return ",".join(items) if items else None
+
+
+#: What each detection model returns, as the specs and Microsoft's detection-model guide
+#: say (detection_02 returns none); a model newer than these is left to the service.
+_ATTRIBUTES_OF_MODEL = {
+    "detection_01": frozenset(FACE_ATTRIBUTES) - {"mask"},
+    "detection_03": frozenset({"headPose", "mask", "qualityForRecognition"}),
+}
+#: The recognition models qualityForRecognition is computed for.
+_QUALITY_MODELS = ("recognition_03", "recognition_04")
+
+
+def _attributes_fit_models(
+    items: Sequence[str], detection_model: str | None, recognition_model: str | None
+) -> None:
+    """Refuse attributes the (default) detection or recognition model does not return."""
+    detection = str(detection_model or "detection_01")
+    offered = _ATTRIBUTES_OF_MODEL.get(detection)
+    if offered is not None:
+        missing = [v for v in items if v not in offered]
+        if missing:
+            hint = " (mask needs detection_model='detection_03')" if "mask" in missing else ""
+            raise FaceValidationError(
+                "return_face_attributes",
+                f"{', '.join(missing)}: not returned by {detection}"
+                f"{' (the default)' if detection_model is None else ''}{hint}",
+            )
+    recognition = str(recognition_model or "recognition_01")
+    if "qualityForRecognition" in items and recognition not in _QUALITY_MODELS:
+        raise FaceValidationError(
+            "return_face_attributes",
+            f"qualityForRecognition needs recognition_model {' or '.join(_QUALITY_MODELS)}, "
+            f"not {recognition}{' (the default)' if recognition_model is None else ''}",
+        )
 
 
 def flag(parameter: str, value: Any) -> bool | None:

@@ -21,7 +21,7 @@ import pytest
 import yarl
 
 from facekit import AsyncPager, FaceClient, FaceValidationError, KeyCredential
-from facekit.models import FaceRectangle
+from facekit.models import FaceAttributeName, FaceRectangle
 
 from .conftest import BASE, KEY, image_bytes
 from .fake_transport import FakeTransport, Sent
@@ -1396,6 +1396,7 @@ ACCEPTED: list[tuple[str, Action, str, str, Any, dict[str, Any]]] = [
             return_face_attributes=["age", "qualityForRecognition"],
             allow_retired_attributes=True,
             detection_model="detection_01",
+            recognition_model="recognition_04",
             return_face_landmarks=True,
         ),
         "POST",
@@ -1405,6 +1406,7 @@ ACCEPTED: list[tuple[str, Action, str, str, Any, dict[str, Any]]] = [
             "query": {
                 "faceIdTimeToLive": "60",
                 "returnFaceAttributes": "age,qualityForRecognition",
+                "recognitionModel": "recognition_04",
                 "detectionModel": "detection_01",
                 "returnFaceLandmarks": "true",
             }
@@ -1581,3 +1583,53 @@ async def test_a_dot_or_empty_path_segment_is_refused(client: FaceClient, segmen
     with pytest.raises(FaceValidationError) as caught:
         client._session.url_for(["persongroups", segment], method="GET")
     assert caught.value.parameter == "path"
+
+
+@pytest.mark.parametrize(
+    ("attributes", "models", "problem"),
+    [
+        (["mask"], {}, "mask: not returned by detection_01 (the default) (mask needs"),
+        (["mask"], {"detection_model": "detection_01"}, "mask: not returned by detection_01 ("),
+        (["headPose", "blur"], {"detection_model": "detection_03"}, "blur: not returned by"),
+        (["qualityForRecognition"], {}, "not recognition_01 (the default)"),
+        (
+            ["qualityForRecognition"],
+            {"detection_model": "detection_03", "recognition_model": "recognition_02"},
+            "needs recognition_model recognition_03 or recognition_04, not recognition_02",
+        ),
+    ],
+)
+async def test_attributes_the_models_do_not_return_are_refused_before_sending(
+    attributes: list[FaceAttributeName],
+    models: dict[str, Any],
+    problem: str,
+    client: FaceClient,
+    fake: FakeTransport,
+) -> None:
+    with pytest.raises(FaceValidationError, match=re.escape(problem)):
+        await client.detect(IMAGE, return_face_attributes=attributes, **models)
+    assert fake.requests == []
+
+
+@pytest.mark.parametrize(
+    ("attributes", "models"),
+    [
+        (
+            ["mask", "headPose", "qualityForRecognition"],
+            {"detection_model": "detection_03", "recognition_model": "recognition_04"},
+        ),
+        (["headPose", "glasses", "blur", "exposure", "noise", "occlusion", "accessories"], {}),
+        # A detection model newer than facekit: the service decides.
+        (["mask", "blur"], {"detection_model": "detection_04"}),
+    ],
+)
+async def test_attributes_the_models_return_are_sent(
+    attributes: list[FaceAttributeName],
+    models: dict[str, Any],
+    client: FaceClient,
+    fake: FakeTransport,
+) -> None:
+    fake.add(re.compile(r".*"), method="POST", status=200, body="[]")
+    await client.detect(IMAGE, return_face_attributes=attributes, **models)
+    (request,) = fake.requests
+    assert request.url.query["returnFaceAttributes"] == ",".join(attributes)

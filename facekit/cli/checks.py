@@ -86,6 +86,7 @@ def _detect(args: argparse.Namespace) -> None:
             args.detection_model,
             api_version=_api_version(args),
             allow_retired=args.allow_retired_attributes,
+            recognition_model=args.recognition_model,
         )
     except FaceValidationError as error:
         _parameter, _, problem = str(error).partition(": ")

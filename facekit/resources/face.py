@@ -310,6 +310,7 @@ def detect_query(
     landmarks = check.flag("return_face_landmarks", return_face_landmarks)
     check.landmarks_allowed(landmarks, detection)
     allow_retired = check.flag("allow_retired_attributes", allow_retired_attributes)
+    recognition = check.model_name("recognition_model", recognition_model)
     return {
         "returnFaceId": check.flag("return_face_id", return_face_id),
         "returnFaceLandmarks": landmarks,
@@ -318,8 +319,9 @@ def detect_query(
             detection,
             api_version=api_version,
             allow_retired=bool(allow_retired),
+            recognition_model=recognition,
         ),
-        "recognitionModel": check.model_name("recognition_model", recognition_model),
+        "recognitionModel": recognition,
         "returnRecognitionModel": check.flag("return_recognition_model", return_recognition_model),
         "detectionModel": detection,
         "faceIdTimeToLive": check.int_range(
