@@ -138,8 +138,27 @@ class RateLimiter:
         """Seconds until the gate opens (0 when open)."""
         return max(self._gate_open_at - self._clock(), 0.0)
 
+    def _take_free_slot(self) -> bool:
+        """Take a slot that starts now if nobody is in line and the gate is open.
+
+        A caller that gets one has nothing to wait for, so it need not line up; anyone
+        already in line keeps its turn (False: go through `acquire`'s line).
+        """
+        if self._line:
+            return False
+        now = self._clock()
+        if self._gate_open_at > now:
+            return False
+        arrival = max(self._theoretical_arrival, now)
+        if arrival - self._tolerance > now:
+            return False
+        self._theoretical_arrival = arrival + self._interval
+        return True
+
     async def acquire(self) -> None:
         """Wait for the gate and for this caller's slot, in arrival order."""
+        if self._take_free_slot():
+            return
         async with self._line.turn():
             while True:
                 gate = self.paused_for
