@@ -13,10 +13,10 @@ import contextlib
 import contextvars
 import json as json_module  # `json` is also the name of the request-body parameter
 import logging
+import os
 import platform
 import random
 import time
-import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 from urllib.parse import quote
@@ -233,6 +233,15 @@ class FaceSession:
             raise CredentialTypeError("credential", "must be a KeyCredential or a TokenCredential")
         self._rand = rand or random.random
         self.base_url = self._base_for(config.api_version)
+        # What every call of this session sends and runs with unless its options say
+        # otherwise: built once (a copy with other settings is another session).
+        self._headers = {
+            "User-Agent": USER_AGENT,
+            "Accept": "application/json",
+            "Accept-Encoding": ACCEPT_ENCODING,
+            **config.headers,
+        }
+        self._settings = CallSettings(retry=config.retry, timeout=config.timeout, headers={})
 
     def _base_for(self, version: str) -> yarl.URL:
         endpoint = self.config.endpoint
@@ -487,15 +496,14 @@ class FaceSession:
         """Check the call (its URL and options, once) and build what every attempt sends."""
         if not self.same_origin(url):
             raise FaceValidationError("url", "facekit sends credentials only to its endpoint")
-        settings = check_call_options(options, self.config)
-        client_request_id = str(uuid.uuid4())
-        headers = {
-            "User-Agent": USER_AGENT,
-            "Accept": "application/json",
-            "Accept-Encoding": ACCEPT_ENCODING,
-        }
-        headers.update(self.config.headers)
-        headers.update(settings.headers)
+        if options is None or (type(options) is dict and not options):
+            settings = self._settings
+        else:
+            settings = check_call_options(options, self.config)
+        client_request_id = _new_request_id()
+        headers = self._headers.copy()
+        if settings.headers:
+            headers.update(settings.headers)
         headers.setdefault(CLIENT_REQUEST_ID, client_request_id)
         body = None
         if upload is not None:
@@ -685,6 +693,23 @@ class FaceSession:
 
     def __repr__(self) -> str:
         return f"FaceSession(base_url={str(self.base_url)!r})"
+
+
+def _new_request_id() -> str:
+    """A fresh random (version 4) UUID as text: a call's x-ms-client-request-id.
+
+    The same as str(uuid.uuid4()) from the same 16 random bytes, at a third of its cost:
+    the version nibble is 4 and the variant's two top bits are 10 (RFC 9562).
+    """
+    digits = os.urandom(16).hex()
+    return (
+        f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-"
+        f"{_VARIANT[digits[16]]}{digits[17:20]}-{digits[20:]}"
+    )
+
+
+# The first hex digit of the variant field: its two top bits forced to 10.
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
 
 def _summary(outcome: TransportReply | NoReply, upload: ImageUpload | None) -> Outcome:

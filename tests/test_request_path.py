@@ -1,0 +1,206 @@
+"""The request path, made leaner (issue 15): what it sends and logs is what it always sent.
+
+The session precomputes what is constant per client (headers, default call settings, the
+URLs of the routes it calls) and skips work nobody asked for (log records when logging is
+off, option checks when no option is given); these tests pin what a request looks like on
+the transport, so that none of that changes what is sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+
+import pytest
+
+from facekit import FaceClient, FaceValidationError, KeyCredential, RateLimiter
+from facekit.models import PersonGroup
+from facekit.session import USER_AGENT, _new_request_id
+from tests.conftest import BASE, ENDPOINT, KEY, UNIT_VERSION
+from tests.fake_transport import FakeTransport
+
+GROUP = {"personGroupId": "family", "name": "Family", "userData": "u"}
+GROUP_URL = f"{BASE}/persongroups/family"
+LIST_URL = f"{BASE}/persongroups?top=1000"
+REQUEST_ID = "x-ms-client-request-id"
+UUID_TEXT = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+
+
+def without_request_id(headers: dict[str, str]) -> dict[str, str]:
+    return {name: value for name, value in headers.items() if name != REQUEST_ID}
+
+
+async def test_a_get_sends_exactly_facekits_headers(client: FaceClient, fake: FakeTransport):
+    fake.get(GROUP_URL, payload=GROUP)
+    await client.person_groups.get("family")
+    (sent,) = fake.sent()
+    assert without_request_id(sent.headers) == {
+        "User-Agent": USER_AGENT,
+        "Accept": "application/json",
+        "Accept-Encoding": "gzip, deflate",
+        "Ocp-Apim-Subscription-Key": KEY,
+    }
+    assert list(sent.headers) == [
+        "User-Agent",
+        "Accept",
+        "Accept-Encoding",
+        REQUEST_ID,
+        "Ocp-Apim-Subscription-Key",
+    ]
+
+
+async def test_a_json_body_adds_its_content_type_and_a_call_its_own_headers(
+    client: FaceClient, fake: FakeTransport
+):
+    fake.patch(GROUP_URL, status=200)
+    await client.person_groups.update("family", name="F", headers={"x-trace": "t1"})
+    (sent,) = fake.sent()
+    assert without_request_id(sent.headers) == {
+        "User-Agent": USER_AGENT,
+        "Accept": "application/json",
+        "Accept-Encoding": "gzip, deflate",
+        "x-trace": "t1",
+        "Content-Type": "application/json",
+        "Ocp-Apim-Subscription-Key": KEY,
+    }
+
+
+async def test_client_headers_come_before_a_calls_and_a_call_may_name_its_request_id(
+    fake: FakeTransport,
+):
+    fake.get(GROUP_URL, payload=GROUP, repeat=True)
+    async with FaceClient(
+        ENDPOINT,
+        KeyCredential(KEY),
+        api_version=UNIT_VERSION,
+        transport=fake,
+        rate_limiter=RateLimiter(10_000, burst=10_000),
+        headers={"x-app": "a", "x-trace": "client"},
+    ) as face:
+        await face.person_groups.get("family")
+        await face.person_groups.get("family", headers={"x-trace": "call", REQUEST_ID: "mine"})
+        copy = face.with_options(headers={"x-copy": "c"})
+        await copy.person_groups.get("family")
+        await face.person_groups.get("family")
+    first, second, third, fourth = (sent.headers for sent in fake.sent())
+    assert (first["x-app"], first["x-trace"]) == ("a", "client")
+    assert (second["x-app"], second["x-trace"], second[REQUEST_ID]) == ("a", "call", "mine")
+    # A call's headers are its own: the next call of the same client goes without them.
+    assert (third["x-app"], third["x-copy"]) == ("a", "c")
+    assert "x-copy" not in fourth and fourth["x-trace"] == "client"
+    assert UUID_TEXT.match(fourth[REQUEST_ID])
+
+
+async def test_every_call_gets_a_fresh_version_4_uuid_as_its_request_id(
+    client: FaceClient, fake: FakeTransport
+):
+    fake.get(GROUP_URL, payload=GROUP, repeat=True)
+    with client.capture_responses() as responses:
+        for _ in range(200):
+            await client.person_groups.get("family")
+    ids = [sent.headers[REQUEST_ID] for sent in fake.sent()]
+    assert len(set(ids)) == 200
+    for value in ids:
+        parsed = uuid.UUID(value)
+        assert parsed.version == 4 and parsed.variant == uuid.RFC_4122
+        assert str(parsed) == value and UUID_TEXT.match(value)
+    assert [response.client_request_id for response in responses] == ids
+
+
+async def test_retries_resend_the_same_headers(client: FaceClient, fake: FakeTransport):
+    fake.get(GROUP_URL, status=503)
+    fake.get(GROUP_URL, payload=GROUP)
+    await client.person_groups.get("family", headers={"x-trace": "t"})
+    first, second = fake.sent()
+    assert first.headers == second.headers
+    assert first.headers["x-trace"] == "t"
+
+
+async def test_per_call_options_are_still_checked_and_applied(
+    client: FaceClient, fake: FakeTransport
+):
+    fake.get(GROUP_URL, payload=GROUP, repeat=True)
+    with pytest.raises(FaceValidationError, match="timeout"):
+        await client.person_groups.get("family", timeout=0)
+    with pytest.raises(FaceValidationError, match="unknown option"):
+        await client.person_groups.get("family", retries=2)  # type: ignore[call-arg]
+    with pytest.raises(FaceValidationError, match="headers"):
+        await client.person_groups.get("family", headers={"Ocp-Apim-Subscription-Key": "x"})
+    assert fake.sent() == []
+    await client.person_groups.get("family", timeout=7.5)
+    await client.person_groups.get("family")
+    with_timeout, plain = fake.sent()
+    assert with_timeout.timeout == 7.5
+    assert plain.timeout == client.timeout
+
+
+async def test_the_same_route_twice_and_another_id_go_to_their_own_urls(
+    client: FaceClient, fake: FakeTransport
+):
+    fake.get(GROUP_URL, payload=GROUP, repeat=True)
+    fake.get(f"{BASE}/persongroups/other", payload={**GROUP, "personGroupId": "other"})
+    fake.get(LIST_URL, payload=[GROUP], repeat=True)
+    await client.person_groups.get("family")
+    await client.person_groups.get("family")
+    await client.person_groups.get("other")
+    groups = [group async for group in client.person_groups.list()]
+    assert [str(sent.url) for sent in fake.sent()] == [
+        GROUP_URL,
+        GROUP_URL,
+        f"{BASE}/persongroups/other",
+        LIST_URL,
+    ]
+    assert groups == [PersonGroup(person_group_id="family", name="Family", user_data="u")]
+
+
+async def test_a_route_the_version_lacks_is_refused_every_time(
+    client: FaceClient, fake: FakeTransport
+):
+    for _ in range(2):
+        with pytest.raises(FaceValidationError, match="not in Face API v1.0"):
+            await client.liveness.get_session_result("0b6a7d2c")
+    assert fake.sent() == []
+
+
+async def test_debug_logging_still_records_each_attempt_without_the_key(
+    client: FaceClient, fake: FakeTransport, caplog: pytest.LogCaptureFixture
+):
+    fake.get(GROUP_URL, status=503, headers={"apim-request-id": "req-1"})
+    fake.get(GROUP_URL, payload=GROUP, headers={"apim-request-id": "req-2"})
+    caplog.set_level(logging.DEBUG, logger="facekit")
+    await client.person_groups.get("family")
+    messages = [record.getMessage() for record in caplog.records]
+    (request_id,) = {sent.headers[REQUEST_ID] for sent in fake.sent()}
+    assert len(messages) == 3
+    assert messages[0].startswith("GET /face/v1.0/persongroups/family -> 503 in ")
+    assert f"attempt 1, client request id {request_id}, request id req-1" in messages[0]
+    assert messages[1].startswith("retrying GET /face/v1.0/persongroups/family after HTTP 503")
+    assert "attempt 2" in messages[2] and "req-2" in messages[2]
+    assert all(KEY not in message for message in messages)
+    assert KEY not in caplog.text
+
+
+async def test_logging_at_info_records_the_retry_only(
+    client: FaceClient, fake: FakeTransport, caplog: pytest.LogCaptureFixture
+):
+    fake.get(GROUP_URL, status=503)
+    fake.get(GROUP_URL, payload=GROUP)
+    caplog.set_level(logging.INFO, logger="facekit")
+    await client.person_groups.get("family")
+    messages = [record.getMessage() for record in caplog.records]
+    assert len(messages) == 1 and messages[0].startswith("retrying GET")
+
+
+
+def test_request_ids_are_uuid4_text_with_every_variant_digit() -> None:
+    ids = [_new_request_id() for _ in range(4000)]
+    assert len(set(ids)) == len(ids)
+    for value in ids:
+        parsed = uuid.UUID(value)
+        assert (parsed.version, parsed.variant) == (4, uuid.RFC_4122)
+        assert str(parsed) == value
+    # The random bits around the fixed ones are all used: the variant digit takes its
+    # four values, and the version digit's neighbours take all sixteen.
+    assert {value[19] for value in ids} == set("89ab")
+    assert {value[15] for value in ids} == set("0123456789abcdef")
