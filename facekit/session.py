@@ -81,6 +81,8 @@ T = TypeVar("T")
 USER_AGENT = f"facekit/{__version__} Python/{platform.python_version()} aiohttp/{AIOHTTP_VERSION}"
 CLIENT_REQUEST_ID = "x-ms-client-request-id"
 _REQUEST_ID_HEADERS = ("apim-request-id", "x-ms-request-id", "request-id")
+#: How many URLs a session keeps built (a call repeated, a poll, a page of a list).
+_URL_CACHE_SIZE = 512
 
 
 @attrs.frozen(kw_only=True)
@@ -242,6 +244,8 @@ class FaceSession:
             **config.headers,
         }
         self._settings = CallSettings(retry=config.retry, timeout=config.timeout, headers={})
+        #: URLs url_for built (checked against the version's routes), by method and path.
+        self._urls: dict[tuple[str | None, ...], yarl.URL] = {}
 
     def _base_for(self, version: str) -> yarl.URL:
         endpoint = self.config.endpoint
@@ -293,6 +297,10 @@ class FaceSession:
         operations that always go to one, such as snapshots): FaceValidationError before
         anything is sent, naming the versions that have it.
         """
+        key = (method, version, *path)
+        url = self._urls.get(key)
+        if url is not None:
+            return url
         for segment in path:
             if segment in ("", ".", ".."):
                 raise FaceValidationError("path", f"invalid path segment {segment!r}")
@@ -300,7 +308,12 @@ class FaceSession:
         require_route(version, method, path)
         base = self.base_url if version == self.config.api_version else self._base_for(version)
         # Each segment is escaped whole, so '/', '?' or '#' in an id can never change the path.
-        return base.joinpath(*(quote(s, safe="") for s in path), encoded=True)
+        url = base.joinpath(*(quote(s, safe="") for s in path), encoded=True)
+        if len(self._urls) >= _URL_CACHE_SIZE:
+            # Ids make most URLs unique: the cache keeps the recent ones, not all of them.
+            self._urls.clear()
+        self._urls[key] = url
+        return url
 
     def resolve_location(self, location: str, *, version: str | None = None) -> yarl.URL:
         """Resolve an Operation-Location under the API base; refuse other hosts.

@@ -204,3 +204,17 @@ def test_request_ids_are_uuid4_text_with_every_variant_digit() -> None:
     # four values, and the version digit's neighbours take all sixteen.
     assert {value[19] for value in ids} == set("89ab")
     assert {value[15] for value in ids} == set("0123456789abcdef")
+
+
+def test_the_session_keeps_a_bounded_number_of_built_urls(client: FaceClient) -> None:
+    session = client.person_groups._session
+    urls = [
+        session.url_for(["persongroups", f"group-{index}"], method="GET") for index in range(2000)
+    ]
+    assert [str(url) for url in urls] == [f"{BASE}/persongroups/group-{i}" for i in range(2000)]
+    assert 0 < len(session._urls) <= 512
+    # A URL asked for again is the same, whether it was kept or built anew.
+    assert session.url_for(["persongroups", "group-1999"], method="GET") == urls[-1]
+    assert session.url_for(["persongroups", "group-0"], method="GET") == urls[0]
+    with pytest.raises(FaceValidationError, match="invalid path segment"):
+        session.url_for(["persongroups", ".."], method="GET")
