@@ -13,6 +13,8 @@ import re
 import uuid
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
 from facekit import FaceClient, FaceValidationError, KeyCredential, RateLimiter
 from facekit.models import PersonGroup
@@ -218,3 +220,46 @@ def test_the_session_keeps_a_bounded_number_of_built_urls(client: FaceClient) ->
     assert session.url_for(["persongroups", "group-0"], method="GET") == urls[0]
     with pytest.raises(FaceValidationError, match="invalid path segment"):
         session.url_for(["persongroups", ".."], method="GET")
+
+
+async def test_on_the_wire_the_headers_are_facekits_and_the_http_librarys_framing() -> None:
+    seen: list[tuple[str, list[str], dict[str, str]]] = []
+
+    async def record(request: web.Request) -> web.Response:
+        seen.append((request.method, list(request.headers), dict(request.headers)))
+        status = 202 if request.path.endswith("/train") else 200
+        return web.json_response(GROUP if request.method == "GET" else None, status=status)
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", record)
+    async with (
+        TestServer(app, host="127.0.0.1") as server,
+        FaceClient(
+            f"http://127.0.0.1:{server.port}",
+            KeyCredential(KEY),
+            api_version=UNIT_VERSION,
+            rate_limiter=RateLimiter(10_000, burst=10_000),
+        ) as face,
+    ):
+        await face.person_groups.get("family")
+        await face.person_groups.get("family", timeout=9)
+        await face.person_groups.delete("family")
+        await face.person_groups.train("family")
+        await face.person_groups.update("family", name="F")
+    common = [
+        "Host",
+        "User-Agent",
+        "Accept",
+        "Accept-Encoding",
+        REQUEST_ID,
+        "Ocp-Apim-Subscription-Key",
+    ]
+    assert [(method, names) for method, names, _ in seen] == [
+        ("GET", common),
+        ("GET", common),
+        ("DELETE", [*common, "Content-Length"]),
+        ("POST", [*common, "Content-Length"]),
+        ("PATCH", [*common[:5], "Content-Type", "Ocp-Apim-Subscription-Key", "Content-Length"]),
+    ]
+    assert seen[-1][2]["Content-Type"] == "application/json"
+    assert {headers["Content-Length"] for _, _, headers in seen[2:4]} == {"0"}
