@@ -546,7 +546,13 @@ class FaceSession:
         Failures come back as values, never raised, so that no exception holding the
         request travels further up.
         """
-        name, value, secret = await self._credential()
+        if self._tokens is None:
+            # A key needs no await: a coroutine per attempt saved.
+            assert isinstance(self.credential, KeyCredential)
+            name, value = KEY_HEADER, self.credential.key
+            secret = value
+        else:
+            name, value, secret = await self._credential()
         headers = SecretHeaders(call.headers)
         headers[name] = value
         secrets: tuple[str, ...] = (secret,)
@@ -577,13 +583,10 @@ class FaceSession:
         return _scrub(outcome, request.secrets)
 
     async def _credential(self) -> tuple[str, str, str]:
-        """The credential header's name and value, and the secret in it."""
-        if self._tokens is not None:
-            token = await self._tokens.token()
-            return "Authorization", f"Bearer {token}", token
-        assert isinstance(self.credential, KeyCredential)
-        key = self.credential.key
-        return KEY_HEADER, key, key
+        """The bearer token's header name and value, and the secret in it."""
+        assert self._tokens is not None
+        token = await self._tokens.token()
+        return "Authorization", f"Bearer {token}", token
 
     def _response(
         self, call: _Call, reply: TransportReply, attempt: int, started: float
@@ -732,13 +735,22 @@ def _summary(outcome: TransportReply | NoReply, upload: ImageUpload | None) -> O
             failure=outcome.kind, caller_fault=upload is not None and upload.error is not None
         )
     if outcome.status < 400:
-        return Outcome(status=outcome.status, oversized=outcome.oversized)
+        # Frozen, and few: one per status and size verdict, shared by every call.
+        key = (outcome.status, outcome.oversized)
+        summary = _FINE.get(key)
+        if summary is None:
+            summary = _FINE[key] = Outcome(status=outcome.status, oversized=outcome.oversized)
+        return summary
     code, message = decode_error_body(outcome.body, outcome.headers)
     return Outcome(
         status=outcome.status,
         code=code,
         retry_after=retry_after_seconds(outcome.headers, message),
     )
+
+
+#: The summaries of replies below 400 (statuses are three digits: a bounded set).
+_FINE: dict[tuple[int, bool], Outcome] = {}
 
 
 def _scrub(outcome: TransportReply | NoReply, secrets: Sequence[str]) -> TransportReply | NoReply:
@@ -751,8 +763,10 @@ def _scrub(outcome: TransportReply | NoReply, secrets: Sequence[str]) -> Transpo
     if isinstance(outcome, NoReply):
         reason = redact(outcome.reason, secrets)
         return outcome if reason == outcome.reason else attrs.evolve(outcome, reason=reason)
-    values = outcome.headers.values()
-    headers_quote = any(secret in value for secret in secrets for value in values)
+    # One search per secret: a secret in any value is in their join (a match across two
+    # values would only cost a redaction pass that changes nothing).
+    values = "\n".join(outcome.headers.values())
+    headers_quote = any(secret in values for secret in secrets)
     body_quotes = any(secret.encode() in outcome.body for secret in secrets)
     if not (headers_quote or body_quotes):
         return outcome

@@ -263,3 +263,24 @@ async def test_on_the_wire_the_headers_are_facekits_and_the_http_librarys_framin
     ]
     assert seen[-1][2]["Content-Type"] == "application/json"
     assert {headers["Content-Length"] for _, _, headers in seen[2:4]} == {"0"}
+
+
+async def test_a_reply_quoting_the_key_is_scrubbed_in_headers_and_body(
+    client: FaceClient, fake: FakeTransport
+):
+    fake.get(
+        GROUP_URL,
+        payload={**GROUP, "userData": f"echo {KEY}"},
+        headers={"x-first": "plain", "x-echo": f"key={KEY};", "x-last": "plain"},
+    )
+    fake.get(f"{BASE}/persongroups/other", payload=GROUP, headers={"x-split": KEY[:16]})
+    with client.capture_responses() as responses:
+        group = await client.person_groups.get("family")
+        await client.person_groups.get("other")
+    echoed, plain = responses
+    assert echoed.headers["x-echo"] == "key=<redacted>;"
+    assert (echoed.headers["x-first"], echoed.headers["x-last"]) == ("plain", "plain")
+    assert KEY.encode() not in echoed.body and b"echo <redacted>" in echoed.body
+    assert group.user_data == "echo <redacted>"
+    # Half a key is no key: it stays as it came.
+    assert plain.headers["x-split"] == KEY[:16]
