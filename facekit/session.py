@@ -235,6 +235,7 @@ class FaceSession:
             raise CredentialTypeError("credential", "must be a KeyCredential or a TokenCredential")
         self._rand = rand or random.random
         self.base_url = self._base_for(config.api_version)
+        self._origin = (self.base_url.scheme, (self.base_url.host or "").lower(), self.base_url.port)
         # What every call of this session sends and runs with unless its options say
         # otherwise: built once (a copy with other settings is another session).
         self._headers = {
@@ -349,12 +350,8 @@ class FaceSession:
 
     def same_origin(self, url: yarl.URL) -> bool:
         """Whether `url` has the endpoint's scheme, host and port (where the key may go)."""
-        base = self.base_url
-        return (
-            url.scheme == base.scheme
-            and (url.host or "").lower() == (base.host or "").lower()
-            and url.port == base.port
-        )
+        scheme, host, port = self._origin
+        return url.scheme == scheme and url.port == port and (url.host or "").lower() == host
 
     # -- sending ------------------------------------------------------------------------
 
@@ -766,8 +763,10 @@ def _scrub(outcome: TransportReply | NoReply, secrets: Sequence[str]) -> Transpo
     # One search per secret: a secret in any value is in their join (a match across two
     # values would only cost a redaction pass that changes nothing).
     values = "\n".join(outcome.headers.values())
-    headers_quote = any(secret in values for secret in secrets)
-    body_quotes = any(secret.encode() in outcome.body for secret in secrets)
+    headers_quote = body_quotes = False
+    for secret in secrets:
+        headers_quote = headers_quote or secret in values
+        body_quotes = body_quotes or secret.encode() in outcome.body
     if not (headers_quote or body_quotes):
         return outcome
     headers = outcome.headers

@@ -12,12 +12,14 @@ import logging
 import re
 import uuid
 
+import cattrs
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from facekit import FaceClient, FaceValidationError, KeyCredential, RateLimiter
-from facekit.models import PersonGroup
+from facekit.models import LivenessSession, PersonGroup
+from facekit.models._serde import structure
 from facekit.session import USER_AGENT, _new_request_id
 from tests.conftest import BASE, ENDPOINT, KEY, UNIT_VERSION
 from tests.fake_transport import FakeTransport
@@ -284,3 +286,53 @@ async def test_a_reply_quoting_the_key_is_scrubbed_in_headers_and_body(
     assert group.user_data == "echo <redacted>"
     # Half a key is no key: it stays as it came.
     assert plain.headers["x-split"] == KEY[:16]
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        pytest.param(
+            {"personGroupId": "family", "name": "Family", "userData": None},
+            PersonGroup(person_group_id="family", name="Family"),
+            id="null-optional",
+        ),
+        pytest.param(
+            {"personGroupId": "family", "name": "Family", "extra": None},
+            PersonGroup(person_group_id="family", name="Family"),
+            id="null-unknown",
+        ),
+        pytest.param(
+            {"personGroupId": "family", "name": "Family", "userData": "u"},
+            PersonGroup(person_group_id="family", name="Family", user_data="u"),
+            id="no-null",
+        ),
+    ],
+)
+def test_structuring_drops_nulls_of_optional_fields_and_leaves_the_reply_as_it_was(
+    data: dict[str, object], expected: PersonGroup
+) -> None:
+    before = dict(data)
+    assert structure(data, PersonGroup) == expected
+    assert data == before
+
+
+def test_a_null_required_field_is_still_refused() -> None:
+    with pytest.raises(cattrs.BaseValidationError):
+        structure({"personGroupId": "family", "name": None}, PersonGroup)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"id": "s1", "status": "NotStarted"},
+        {"sessionId": "s1", "status": "NotStarted"},
+        # Both: the field's own name wins.
+        {"sessionId": "s1", "id": "other", "status": "NotStarted"},
+        {"id": "s1", "status": None},
+    ],
+)
+def test_an_alias_fills_its_field_and_the_reply_is_not_changed(data: dict[str, object]) -> None:
+    before = dict(data)
+    session = structure(data, LivenessSession)
+    assert session.session_id == "s1"
+    assert data == before
