@@ -104,7 +104,10 @@ class RawResponse:
     def json(self) -> Any:
         """The body as JSON; FaceResponseError if it is not JSON."""
         try:
-            return json_module.loads(self.body.decode("utf-8")) if self.body.strip() else None
+            # isspace() rather than strip(): no copy of the body (b"".isspace() is False).
+            if not self.body or self.body.isspace():
+                return None
+            return json_module.loads(self.body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
             problem = "is not JSON"
         except RecursionError:
@@ -183,7 +186,9 @@ class _Pool:
         await self.transport.aclose()
 
 
-@attrs.frozen(kw_only=True)
+# Not frozen: nothing changes a call once built, and a frozen attrs class costs an
+# object.__setattr__ per field on every call.
+@attrs.define(kw_only=True)
 class _Call:
     """One call, checked and ready to send: everything but the credential."""
 
@@ -466,7 +471,8 @@ class FaceSession:
             response = None
             if isinstance(outcome, TransportReply):
                 response = self._response(call, outcome, attempt, started)
-            self._log_attempt(call, outcome, response, attempt, attempt_start)
+            if logger.isEnabledFor(logging.DEBUG):
+                self._log_attempt(call, outcome, response, attempt, attempt_start)
             summary = _summary(outcome, call.upload)
             decision = decide(
                 attempt,
@@ -671,17 +677,17 @@ class FaceSession:
         attempt: int,
         start: float,
     ) -> None:
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug(
-                "%s %s -> %s in %.0f ms (attempt %d, client request id %s, request id %s)",
-                call.method,
-                call.url.path,
-                f"failed ({outcome.reason})" if isinstance(outcome, NoReply) else outcome.status,
-                (time.monotonic() - start) * 1000,
-                attempt,
-                call.client_request_id,
-                (response.request_id if response is not None else None) or "-",
-            )
+        # Called only when DEBUG is on: nothing of the record is built otherwise.
+        logger.debug(
+            "%s %s -> %s in %.0f ms (attempt %d, client request id %s, request id %s)",
+            call.method,
+            call.url.path,
+            f"failed ({outcome.reason})" if isinstance(outcome, NoReply) else outcome.status,
+            (time.monotonic() - start) * 1000,
+            attempt,
+            call.client_request_id,
+            (response.request_id if response is not None else None) or "-",
+        )
 
     def _log_retry(
         self,
