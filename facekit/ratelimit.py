@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections import deque
 from collections.abc import AsyncIterator, Callable
@@ -29,6 +30,18 @@ class Limiter(Protocol):
     def pause(self, seconds: float) -> None:
         """Hold every caller back for `seconds` (the service answered 429)."""
         ...
+
+
+def _event_loop_time() -> float:
+    """anyio.current_time(), read straight from a running asyncio loop.
+
+    Under asyncio both are the loop's time(); anyio first finds out which library runs
+    (a few sniffing calls per request). Under another library, anyio answers.
+    """
+    try:
+        return asyncio.get_running_loop().time()
+    except RuntimeError:
+        return anyio.current_time()
 
 
 class ArrivalLine:
@@ -96,7 +109,7 @@ class RateLimiter:
             raise FaceValidationError("burst", "must be an integer of at least 1")
         self._interval = 1.0 / rate
         self._tolerance = (burst - 1) * self._interval
-        self._clock = clock or anyio.current_time
+        self._clock = clock or _event_loop_time
         self._theoretical_arrival = float("-inf")
         self._gate_open_at = float("-inf")
         self._line = ArrivalLine()
@@ -144,7 +157,7 @@ class RateLimiter:
         A caller that gets one has nothing to wait for, so it need not line up; anyone
         already in line keeps its turn (False: go through `acquire`'s line).
         """
-        if self._line:
+        if self._line._waiting:
             return False
         now = self._clock()
         if self._gate_open_at > now:

@@ -240,7 +240,8 @@ class FaceSession:
             raise CredentialTypeError("credential", "must be a KeyCredential or a TokenCredential")
         self._rand = rand or random.random
         self.base_url = self._base_for(config.api_version)
-        self._origin = (self.base_url.scheme, (self.base_url.host or "").lower(), self.base_url.port)
+        base = self.base_url
+        self._origin = (base.scheme, (base.host or "").lower(), base.port)
         # What every call of this session sends and runs with unless its options say
         # otherwise: built once (a copy with other settings is another session).
         self._headers = {

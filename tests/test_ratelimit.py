@@ -444,3 +444,25 @@ async def test_a_caller_arriving_as_the_gate_opens_goes_behind_the_one_waiting()
     await asyncio.gather(first, second)
     assert order == ["first", "second"]
     assert not limiter._line
+
+
+async def test_the_default_clock_is_the_event_loops_time_as_anyio_tells_it() -> None:
+    import anyio
+
+    limiter = RateLimiter(10)
+    before = anyio.current_time()
+    now = limiter._clock()
+    after = asyncio.get_running_loop().time()
+    assert before <= now <= after
+    limiter.pause(5.0)
+    assert 4.9 < limiter.paused_for <= 5.0
+
+
+def test_the_default_clock_outside_an_event_loop_fails_as_anyios_does() -> None:
+    import anyio
+
+    limiter = RateLimiter(10)
+    with pytest.raises(RuntimeError) as anyios:
+        anyio.current_time()
+    with pytest.raises(type(anyios.value)):
+        limiter._clock()

@@ -92,7 +92,8 @@ async def test_client_headers_come_before_a_calls_and_a_call_may_name_its_reques
     assert (second["x-app"], second["x-trace"], second[REQUEST_ID]) == ("a", "call", "mine")
     # A call's headers are its own: the next call of the same client goes without them.
     assert (third["x-app"], third["x-copy"]) == ("a", "c")
-    assert "x-copy" not in fourth and fourth["x-trace"] == "client"
+    assert "x-copy" not in fourth
+    assert fourth["x-trace"] == "client"
     assert UUID_TEXT.match(fourth[REQUEST_ID])
 
 
@@ -107,8 +108,9 @@ async def test_every_call_gets_a_fresh_version_4_uuid_as_its_request_id(
     assert len(set(ids)) == 200
     for value in ids:
         parsed = uuid.UUID(value)
-        assert parsed.version == 4 and parsed.variant == uuid.RFC_4122
-        assert str(parsed) == value and UUID_TEXT.match(value)
+        assert (parsed.version, parsed.variant) == (4, uuid.RFC_4122)
+        assert str(parsed) == value
+        assert UUID_TEXT.match(value)
     assert [response.client_request_id for response in responses] == ids
 
 
@@ -162,7 +164,7 @@ async def test_a_route_the_version_lacks_is_refused_every_time(
     client: FaceClient, fake: FakeTransport
 ):
     for _ in range(2):
-        with pytest.raises(FaceValidationError, match="not in Face API v1.0"):
+        with pytest.raises(FaceValidationError, match=r"not in Face API v1\.0"):
             await client.liveness.get_session_result("0b6a7d2c")
     assert fake.sent() == []
 
@@ -180,7 +182,8 @@ async def test_debug_logging_still_records_each_attempt_without_the_key(
     assert messages[0].startswith("GET /face/v1.0/persongroups/family -> 503 in ")
     assert f"attempt 1, client request id {request_id}, request id req-1" in messages[0]
     assert messages[1].startswith("retrying GET /face/v1.0/persongroups/family after HTTP 503")
-    assert "attempt 2" in messages[2] and "req-2" in messages[2]
+    assert "attempt 2" in messages[2]
+    assert "req-2" in messages[2]
     assert all(KEY not in message for message in messages)
     assert KEY not in caplog.text
 
@@ -193,8 +196,8 @@ async def test_logging_at_info_records_the_retry_only(
     caplog.set_level(logging.INFO, logger="facekit")
     await client.person_groups.get("family")
     messages = [record.getMessage() for record in caplog.records]
-    assert len(messages) == 1 and messages[0].startswith("retrying GET")
-
+    assert len(messages) == 1
+    assert messages[0].startswith("retrying GET")
 
 
 def test_request_ids_are_uuid4_text_with_every_variant_digit() -> None:
@@ -282,7 +285,8 @@ async def test_a_reply_quoting_the_key_is_scrubbed_in_headers_and_body(
     echoed, plain = responses
     assert echoed.headers["x-echo"] == "key=<redacted>;"
     assert (echoed.headers["x-first"], echoed.headers["x-last"]) == ("plain", "plain")
-    assert KEY.encode() not in echoed.body and b"echo <redacted>" in echoed.body
+    assert KEY.encode() not in echoed.body
+    assert b"echo <redacted>" in echoed.body
     assert group.user_data == "echo <redacted>"
     # Half a key is no key: it stays as it came.
     assert plain.headers["x-split"] == KEY[:16]
