@@ -208,7 +208,10 @@ class _Inflater:
 
 
 def _inflater(headers: Mapping[str, str]) -> _Inflater | None:
-    encoding = headers.get("Content-Encoding", "").strip().lower()
+    encoding = headers.get("Content-Encoding")
+    if not encoding:
+        return None
+    encoding = encoding.strip().lower()
     if encoding in ("", "identity"):
         return None
     if encoding in ("gzip", "x-gzip", "deflate"):
