@@ -739,11 +739,14 @@ def _summary(outcome: TransportReply | NoReply, upload: ImageUpload | None) -> O
             failure=outcome.kind, caller_fault=upload is not None and upload.error is not None
         )
     if outcome.status < 400:
-        # Frozen, and few: one per status and size verdict, shared by every call.
         key = (outcome.status, outcome.oversized)
         summary = _FINE.get(key)
         if summary is None:
-            summary = _FINE[key] = Outcome(status=outcome.status, oversized=outcome.oversized)
+            summary = Outcome(status=outcome.status, oversized=outcome.oversized)
+            if 100 <= outcome.status < 400:
+                # Frozen, and few: one per status and size verdict, shared by every call
+                # (another transport's odd status is summed up afresh, never kept).
+                _FINE[key] = summary
         return summary
     code, message = decode_error_body(outcome.body, outcome.headers)
     return Outcome(
@@ -753,7 +756,7 @@ def _summary(outcome: TransportReply | NoReply, upload: ImageUpload | None) -> O
     )
 
 
-#: The summaries of replies below 400 (statuses are three digits: a bounded set).
+#: The summaries of replies from 100 to 399 (at most 600 of them).
 _FINE: dict[tuple[int, bool], Outcome] = {}
 
 
