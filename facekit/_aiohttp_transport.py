@@ -38,6 +38,7 @@ class AiohttpTransport:
         self._owned = session is None
         self._max_connections = max_connections
         self.closed = False
+        self._timeouts: dict[tuple[float, float], aiohttp.ClientTimeout] = {}
 
     def client_session(self) -> aiohttp.ClientSession:
         """The aiohttp session requests go through (created on first use)."""
@@ -60,12 +61,10 @@ class AiohttpTransport:
             reply = await session.request(
                 request.method,
                 request.url,
-                params=list(request.query),
+                params=list(request.query) if request.query else None,
                 headers=request.headers,
                 data=request.body,
-                timeout=aiohttp.ClientTimeout(
-                    total=request.timeout, sock_connect=request.connect_timeout
-                ),
+                timeout=self._timeout(request.timeout, request.connect_timeout),
                 allow_redirects=False,
                 # facekit decodes gzip and deflate itself, under its size cap.
                 auto_decompress=False,
@@ -92,6 +91,16 @@ class AiohttpTransport:
             # Only the verdict leaves this frame: aiohttp's exception holds the request.
             return no_reply(exc, request)
 
+    def _timeout(self, total: float, connect: float) -> aiohttp.ClientTimeout:
+        # Immutable, and nearly every request has the client's own two values.
+        timeout = self._timeouts.get((total, connect))
+        if timeout is None:
+            if len(self._timeouts) >= 64:
+                self._timeouts.clear()
+            timeout = aiohttp.ClientTimeout(total=total, sock_connect=connect)
+            self._timeouts[total, connect] = timeout
+        return timeout
+
     async def aclose(self) -> None:
         """Close the pool this transport opened (a caller's session stays open)."""
         self.closed = True
@@ -104,16 +113,25 @@ class AiohttpTransport:
         return f"AiohttpTransport({owner}, closed={self.closed})"
 
 
-def _skipped_headers(request: TransportRequest) -> tuple[str, ...]:
-    """Headers aiohttp must not add on its own.
+def _skipped_headers(request: TransportRequest) -> tuple[str, ...] | None:
+    """Headers aiohttp must not add on its own (None: none, its cheaper path).
 
-    Without a body aiohttp would still send `Content-Type: application/octet-stream`; a
-    body-less request (train, a GET, a DELETE) goes out with no Content-Type, as the spec
-    (no `consumes`) and Microsoft's SDKs send it.
+    Without a body aiohttp would still send `Content-Type: application/octet-stream` with
+    the methods it expects a body of (POST, PUT, PATCH); a body-less request (train, a GET,
+    a DELETE) goes out with no Content-Type, as the spec (no `consumes`) and Microsoft's
+    SDKs send it.
     """
-    if request.body is None and not any(name.lower() == "content-type" for name in request.headers):
+    if (
+        request.body is None
+        and request.method in _BODY_METHODS
+        and not any(name.lower() == "content-type" for name in request.headers)
+    ):
         return ("Content-Type",)
-    return ()
+    return None
+
+
+#: The methods aiohttp gives a default Content-Type when they have no body.
+_BODY_METHODS: frozenset[str] = frozenset(aiohttp.ClientRequest.POST_METHODS)
 
 
 def no_reply(exc: Exception, request: TransportRequest) -> NoReply:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections import deque
 from collections.abc import AsyncIterator, Callable
@@ -61,6 +62,18 @@ def estimated_wait(
     arrival = max(theoretical_arrival, now, gate_open_at) + max(queued - 1, 0) * interval
     start = max(now, arrival - tolerance, gate_open_at)
     return start - now
+
+
+def _event_loop_time() -> float:
+    """anyio.current_time(), read straight from a running asyncio loop.
+
+    Under asyncio both are the loop's time(); anyio first finds out which library runs
+    (a few sniffing calls per request). Under another library, anyio answers.
+    """
+    try:
+        return asyncio.get_running_loop().time()
+    except RuntimeError:
+        return anyio.current_time()
 
 
 class ArrivalLine:
@@ -128,7 +141,7 @@ class RateLimiter:
             raise FaceValidationError("burst", "must be an integer of at least 1")
         self._interval = 1.0 / rate
         self._tolerance = (burst - 1) * self._interval
-        self._clock = clock or anyio.current_time
+        self._clock = clock or _event_loop_time
         self._theoretical_arrival = float("-inf")
         self._gate_open_at = float("-inf")
         self._line = ArrivalLine()
@@ -181,8 +194,27 @@ class RateLimiter:
             queued=len(self._line),
         )
 
+    def _take_free_slot(self) -> bool:
+        """Take a slot that starts now if nobody is in line and the gate is open.
+
+        A caller that gets one has nothing to wait for, so it need not line up; anyone
+        already in line keeps its turn (False: go through `acquire`'s line).
+        """
+        if self._line._waiting:
+            return False
+        now = self._clock()
+        if self._gate_open_at > now:
+            return False
+        arrival = max(self._theoretical_arrival, now)
+        if arrival - self._tolerance > now:
+            return False
+        self._theoretical_arrival = arrival + self._interval
+        return True
+
     async def acquire(self) -> None:
         """Wait for the gate and for this caller's slot, in arrival order."""
+        if self._take_free_slot():
+            return
         async with self._line.turn():
             while True:
                 gate = self.paused_for

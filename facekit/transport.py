@@ -13,7 +13,6 @@ compressed-bomb body costs at most about the cap in memory.
 
 from __future__ import annotations
 
-import io
 import zlib
 from collections.abc import AsyncIterable, Awaitable, Callable, Mapping, Sequence
 from typing import Protocol, runtime_checkable
@@ -156,22 +155,24 @@ async def _read_body(
     if declared is not None and declared > limit:
         return b"", False
     inflater = _inflater(headers)
-    buffer = io.BytesIO()
+    pieces: list[bytes] = []
     size = 0
     while True:
         data = await read()
         if not data:
             if inflater is None:
-                return buffer.getvalue(), True
+                # Most bodies come in one piece: no copy then.
+                return (bytes(pieces[0]) if len(pieces) == 1 else b"".join(pieces)), True
             data, inflater = inflater.finish(), None
         elif inflater is not None:
             # One byte more than the room left tells "over the limit" from "exactly at it".
             data = inflater.feed(data, limit - size + 1)
         size += len(data)
         if size > limit:
-            buffer.write(data[: len(data) - (size - limit)])
-            return buffer.getvalue(), False
-        buffer.write(data)
+            pieces.append(data[: len(data) - (size - limit)])
+            return b"".join(pieces), False
+        if data:
+            pieces.append(data)
 
 
 class _Inflater:
@@ -207,7 +208,10 @@ class _Inflater:
 
 
 def _inflater(headers: Mapping[str, str]) -> _Inflater | None:
-    encoding = headers.get("Content-Encoding", "").strip().lower()
+    encoding = headers.get("Content-Encoding")
+    if not encoding:
+        return None
+    encoding = encoding.strip().lower()
     if encoding in ("", "identity"):
         return None
     if encoding in ("gzip", "x-gzip", "deflate"):

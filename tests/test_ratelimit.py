@@ -401,3 +401,68 @@ def test_a_nan_pause_does_not_close_the_gate() -> None:
     limiter = RateLimiter(10, clock=Clock(10.0))
     limiter.pause(float("nan"))
     assert limiter.paused_for == 0.0
+
+
+def test_a_slot_free_now_is_taken_without_lining_up() -> None:
+    clock = Clock(10.0)
+    limiter = RateLimiter(10, burst=2, clock=clock)
+    assert limiter._take_free_slot()
+    assert limiter._take_free_slot()
+    # The burst is spent: the next slot starts 0.1 s later, so it is not taken now.
+    assert not limiter._take_free_slot()
+    assert limiter.reserve(10.0) == pytest.approx(0.1)
+    clock.now = 10.5
+    assert limiter._take_free_slot()
+
+
+def test_no_slot_is_taken_now_while_the_gate_is_closed() -> None:
+    clock = Clock(10.0)
+    limiter = RateLimiter(10, clock=clock)
+    limiter.pause(1.0)
+    assert not limiter._take_free_slot()
+    clock.now = 11.0
+    assert limiter._take_free_slot()
+
+
+async def test_a_caller_arriving_as_the_gate_opens_goes_behind_the_one_waiting() -> None:
+    # The gate opens (on the limiter's clock) while an earlier caller still sleeps on it: a
+    # newcomer finding a free slot must still not overtake that caller.
+    clock = Clock(10.0)
+    limiter = RateLimiter(1000, clock=clock)
+    limiter.pause(0.05)
+    order: list[str] = []
+
+    async def caller(name: str) -> None:
+        await limiter.acquire()
+        order.append(name)
+
+    first = asyncio.create_task(caller("first"))
+    await asyncio.sleep(0)
+    assert len(limiter._line) == 1
+    clock.now = 10.06
+    second = asyncio.create_task(caller("second"))
+    await asyncio.gather(first, second)
+    assert order == ["first", "second"]
+    assert not limiter._line
+
+
+async def test_the_default_clock_is_the_event_loops_time_as_anyio_tells_it() -> None:
+    import anyio
+
+    limiter = RateLimiter(10)
+    before = anyio.current_time()
+    now = limiter._clock()
+    after = asyncio.get_running_loop().time()
+    assert before <= now <= after
+    limiter.pause(5.0)
+    assert 4.9 < limiter.paused_for <= 5.0
+
+
+def test_the_default_clock_outside_an_event_loop_fails_as_anyios_does() -> None:
+    import anyio
+
+    limiter = RateLimiter(10)
+    with pytest.raises(RuntimeError) as anyios:
+        anyio.current_time()
+    with pytest.raises(type(anyios.value)):
+        limiter._clock()

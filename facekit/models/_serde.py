@@ -162,11 +162,16 @@ def _make_converter() -> cattrs.Converter:
             if not isinstance(data, dict):
                 raise ValueError(f"expected a JSON object for {cls.__name__}")
             # A JSON null for an optional field means "absent"; let the default apply.
-            cleaned = {k: v for k, v in data.items() if not (v is None and k in optional)}
-            for alias, wire in aliases.items():
-                if alias in cleaned and wire not in cleaned:
-                    cleaned[wire] = cleaned.pop(alias)
-            return inner(cleaned, target)
+            # The reply's dict is never changed: a copy is made before anything is dropped
+            # or renamed (most replies need neither).
+            if None in data.values():
+                data = {k: v for k, v in data.items() if not (v is None and k in optional)}
+            if aliases and not aliases.keys().isdisjoint(data):
+                data = dict(data)
+                for alias, wire in aliases.items():
+                    if alias in data and wire not in data:
+                        data[wire] = data.pop(alias)
+            return inner(data, target)
 
         return structure_model
 

@@ -1,0 +1,342 @@
+"""The request path, made leaner (issue 15): what it sends and logs is what it always sent.
+
+The session precomputes what is constant per client (headers, default call settings, the
+URLs of the routes it calls) and skips work nobody asked for (log records when logging is
+off, option checks when no option is given); these tests pin what a request looks like on
+the transport, so that none of that changes what is sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+
+import cattrs
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from facekit import FaceClient, FaceValidationError, KeyCredential, RateLimiter
+from facekit.models import LivenessSession, PersonGroup
+from facekit.models._serde import structure
+from facekit.session import USER_AGENT, _new_request_id
+from tests.conftest import BASE, ENDPOINT, KEY, UNIT_VERSION
+from tests.fake_transport import FakeTransport
+
+GROUP = {"personGroupId": "family", "name": "Family", "userData": "u"}
+GROUP_URL = f"{BASE}/persongroups/family"
+LIST_URL = f"{BASE}/persongroups?top=1000"
+REQUEST_ID = "x-ms-client-request-id"
+UUID_TEXT = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+
+
+def without_request_id(headers: dict[str, str]) -> dict[str, str]:
+    return {name: value for name, value in headers.items() if name != REQUEST_ID}
+
+
+async def test_a_get_sends_exactly_facekits_headers(client: FaceClient, fake: FakeTransport):
+    fake.get(GROUP_URL, payload=GROUP)
+    await client.person_groups.get("family")
+    (sent,) = fake.sent()
+    assert without_request_id(sent.headers) == {
+        "User-Agent": USER_AGENT,
+        "Accept": "application/json",
+        "Accept-Encoding": "gzip, deflate",
+        "Ocp-Apim-Subscription-Key": KEY,
+    }
+    assert list(sent.headers) == [
+        "User-Agent",
+        "Accept",
+        "Accept-Encoding",
+        REQUEST_ID,
+        "Ocp-Apim-Subscription-Key",
+    ]
+
+
+async def test_a_json_body_adds_its_content_type_and_a_call_its_own_headers(
+    client: FaceClient, fake: FakeTransport
+):
+    fake.patch(GROUP_URL, status=200)
+    await client.person_groups.update("family", name="F", headers={"x-trace": "t1"})
+    (sent,) = fake.sent()
+    assert without_request_id(sent.headers) == {
+        "User-Agent": USER_AGENT,
+        "Accept": "application/json",
+        "Accept-Encoding": "gzip, deflate",
+        "x-trace": "t1",
+        "Content-Type": "application/json",
+        "Ocp-Apim-Subscription-Key": KEY,
+    }
+
+
+async def test_client_headers_come_before_a_calls_and_a_call_may_name_its_request_id(
+    fake: FakeTransport,
+):
+    fake.get(GROUP_URL, payload=GROUP, repeat=True)
+    async with FaceClient(
+        ENDPOINT,
+        KeyCredential(KEY),
+        api_version=UNIT_VERSION,
+        transport=fake,
+        rate_limiter=RateLimiter(10_000, burst=10_000),
+        headers={"x-app": "a", "x-trace": "client"},
+    ) as face:
+        await face.person_groups.get("family")
+        await face.person_groups.get("family", headers={"x-trace": "call", REQUEST_ID: "mine"})
+        copy = face.with_options(headers={"x-copy": "c"})
+        await copy.person_groups.get("family")
+        await face.person_groups.get("family")
+    first, second, third, fourth = (sent.headers for sent in fake.sent())
+    assert (first["x-app"], first["x-trace"]) == ("a", "client")
+    assert (second["x-app"], second["x-trace"], second[REQUEST_ID]) == ("a", "call", "mine")
+    # A call's headers are its own: the next call of the same client goes without them.
+    assert (third["x-app"], third["x-copy"]) == ("a", "c")
+    assert "x-copy" not in fourth
+    assert fourth["x-trace"] == "client"
+    assert UUID_TEXT.match(fourth[REQUEST_ID])
+
+
+async def test_every_call_gets_a_fresh_version_4_uuid_as_its_request_id(
+    client: FaceClient, fake: FakeTransport
+):
+    fake.get(GROUP_URL, payload=GROUP, repeat=True)
+    with client.capture_responses() as responses:
+        for _ in range(200):
+            await client.person_groups.get("family")
+    ids = [sent.headers[REQUEST_ID] for sent in fake.sent()]
+    assert len(set(ids)) == 200
+    for value in ids:
+        parsed = uuid.UUID(value)
+        assert (parsed.version, parsed.variant) == (4, uuid.RFC_4122)
+        assert str(parsed) == value
+        assert UUID_TEXT.match(value)
+    assert [response.client_request_id for response in responses] == ids
+
+
+async def test_retries_resend_the_same_headers(client: FaceClient, fake: FakeTransport):
+    fake.get(GROUP_URL, status=503)
+    fake.get(GROUP_URL, payload=GROUP)
+    await client.person_groups.get("family", headers={"x-trace": "t"})
+    first, second = fake.sent()
+    assert first.headers == second.headers
+    assert first.headers["x-trace"] == "t"
+
+
+async def test_per_call_options_are_still_checked_and_applied(
+    client: FaceClient, fake: FakeTransport
+):
+    fake.get(GROUP_URL, payload=GROUP, repeat=True)
+    with pytest.raises(FaceValidationError, match="timeout"):
+        await client.person_groups.get("family", timeout=0)
+    with pytest.raises(FaceValidationError, match="unknown option"):
+        await client.person_groups.get("family", retries=2)  # type: ignore[call-arg]
+    with pytest.raises(FaceValidationError, match="headers"):
+        await client.person_groups.get("family", headers={"Ocp-Apim-Subscription-Key": "x"})
+    assert fake.sent() == []
+    await client.person_groups.get("family", timeout=7.5)
+    await client.person_groups.get("family")
+    with_timeout, plain = fake.sent()
+    assert with_timeout.timeout == 7.5
+    assert plain.timeout == client.timeout
+
+
+async def test_the_same_route_twice_and_another_id_go_to_their_own_urls(
+    client: FaceClient, fake: FakeTransport
+):
+    fake.get(GROUP_URL, payload=GROUP, repeat=True)
+    fake.get(f"{BASE}/persongroups/other", payload={**GROUP, "personGroupId": "other"})
+    fake.get(LIST_URL, payload=[GROUP], repeat=True)
+    await client.person_groups.get("family")
+    await client.person_groups.get("family")
+    await client.person_groups.get("other")
+    groups = [group async for group in client.person_groups.list()]
+    assert [str(sent.url) for sent in fake.sent()] == [
+        GROUP_URL,
+        GROUP_URL,
+        f"{BASE}/persongroups/other",
+        LIST_URL,
+    ]
+    assert groups == [PersonGroup(person_group_id="family", name="Family", user_data="u")]
+
+
+async def test_a_route_the_version_lacks_is_refused_every_time(
+    client: FaceClient, fake: FakeTransport
+):
+    for _ in range(2):
+        with pytest.raises(FaceValidationError, match=r"not in Face API v1\.0"):
+            await client.liveness.get_session_result("0b6a7d2c")
+    assert fake.sent() == []
+
+
+async def test_debug_logging_still_records_each_attempt_without_the_key(
+    client: FaceClient, fake: FakeTransport, caplog: pytest.LogCaptureFixture
+):
+    fake.get(GROUP_URL, status=503, headers={"apim-request-id": "req-1"})
+    fake.get(GROUP_URL, payload=GROUP, headers={"apim-request-id": "req-2"})
+    caplog.set_level(logging.DEBUG, logger="facekit")
+    await client.person_groups.get("family")
+    messages = [record.getMessage() for record in caplog.records]
+    (request_id,) = {sent.headers[REQUEST_ID] for sent in fake.sent()}
+    assert len(messages) == 3
+    assert messages[0].startswith("GET /face/v1.0/persongroups/family -> 503 in ")
+    assert f"attempt 1, client request id {request_id}, request id req-1" in messages[0]
+    assert messages[1].startswith("retrying GET /face/v1.0/persongroups/family after HTTP 503")
+    assert "attempt 2" in messages[2]
+    assert "req-2" in messages[2]
+    assert all(KEY not in message for message in messages)
+    assert KEY not in caplog.text
+
+
+async def test_logging_at_info_records_the_retry_only(
+    client: FaceClient, fake: FakeTransport, caplog: pytest.LogCaptureFixture
+):
+    fake.get(GROUP_URL, status=503)
+    fake.get(GROUP_URL, payload=GROUP)
+    caplog.set_level(logging.INFO, logger="facekit")
+    await client.person_groups.get("family")
+    messages = [record.getMessage() for record in caplog.records]
+    assert len(messages) == 1
+    assert messages[0].startswith("retrying GET")
+
+
+def test_request_ids_are_uuid4_text_with_every_variant_digit() -> None:
+    ids = [_new_request_id() for _ in range(4000)]
+    assert len(set(ids)) == len(ids)
+    for value in ids:
+        parsed = uuid.UUID(value)
+        assert (parsed.version, parsed.variant) == (4, uuid.RFC_4122)
+        assert str(parsed) == value
+    # The random bits around the fixed ones are all used: the variant digit takes its
+    # four values, and the version digit's neighbours take all sixteen.
+    assert {value[19] for value in ids} == set("89ab")
+    assert {value[15] for value in ids} == set("0123456789abcdef")
+
+
+def test_the_session_keeps_a_bounded_number_of_built_urls(client: FaceClient) -> None:
+    session = client.person_groups._session
+    urls = [
+        session.url_for(["persongroups", f"group-{index}"], method="GET") for index in range(2000)
+    ]
+    assert [str(url) for url in urls] == [f"{BASE}/persongroups/group-{i}" for i in range(2000)]
+    assert 0 < len(session._urls) <= 512
+    # A URL asked for again is the same, whether it was kept or built anew.
+    assert session.url_for(["persongroups", "group-1999"], method="GET") == urls[-1]
+    assert session.url_for(["persongroups", "group-0"], method="GET") == urls[0]
+    with pytest.raises(FaceValidationError, match="invalid path segment"):
+        session.url_for(["persongroups", ".."], method="GET")
+
+
+async def test_on_the_wire_the_headers_are_facekits_and_the_http_librarys_framing() -> None:
+    seen: list[tuple[str, list[str], dict[str, str]]] = []
+
+    async def record(request: web.Request) -> web.Response:
+        seen.append((request.method, list(request.headers), dict(request.headers)))
+        status = 202 if request.path.endswith("/train") else 200
+        return web.json_response(GROUP if request.method == "GET" else None, status=status)
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", record)
+    async with (
+        TestServer(app, host="127.0.0.1") as server,
+        FaceClient(
+            f"http://127.0.0.1:{server.port}",
+            KeyCredential(KEY),
+            api_version=UNIT_VERSION,
+            rate_limiter=RateLimiter(10_000, burst=10_000),
+        ) as face,
+    ):
+        await face.person_groups.get("family")
+        await face.person_groups.get("family", timeout=9)
+        await face.person_groups.delete("family")
+        await face.person_groups.train("family")
+        await face.person_groups.update("family", name="F")
+    common = [
+        "Host",
+        "User-Agent",
+        "Accept",
+        "Accept-Encoding",
+        REQUEST_ID,
+        "Ocp-Apim-Subscription-Key",
+    ]
+    assert [(method, names) for method, names, _ in seen] == [
+        ("GET", common),
+        ("GET", common),
+        ("DELETE", [*common, "Content-Length"]),
+        ("POST", [*common, "Content-Length"]),
+        ("PATCH", [*common[:5], "Content-Type", "Ocp-Apim-Subscription-Key", "Content-Length"]),
+    ]
+    assert seen[-1][2]["Content-Type"] == "application/json"
+    assert {headers["Content-Length"] for _, _, headers in seen[2:4]} == {"0"}
+
+
+async def test_a_reply_quoting_the_key_is_scrubbed_in_headers_and_body(
+    client: FaceClient, fake: FakeTransport
+):
+    fake.get(
+        GROUP_URL,
+        payload={**GROUP, "userData": f"echo {KEY}"},
+        headers={"x-first": "plain", "x-echo": f"key={KEY};", "x-last": "plain"},
+    )
+    fake.get(f"{BASE}/persongroups/other", payload=GROUP, headers={"x-split": KEY[:16]})
+    with client.capture_responses() as responses:
+        group = await client.person_groups.get("family")
+        await client.person_groups.get("other")
+    echoed, plain = responses
+    assert echoed.headers["x-echo"] == "key=<redacted>;"
+    assert (echoed.headers["x-first"], echoed.headers["x-last"]) == ("plain", "plain")
+    assert KEY.encode() not in echoed.body
+    assert b"echo <redacted>" in echoed.body
+    assert group.user_data == "echo <redacted>"
+    # Half a key is no key: it stays as it came.
+    assert plain.headers["x-split"] == KEY[:16]
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        pytest.param(
+            {"personGroupId": "family", "name": "Family", "userData": None},
+            PersonGroup(person_group_id="family", name="Family"),
+            id="null-optional",
+        ),
+        pytest.param(
+            {"personGroupId": "family", "name": "Family", "extra": None},
+            PersonGroup(person_group_id="family", name="Family"),
+            id="null-unknown",
+        ),
+        pytest.param(
+            {"personGroupId": "family", "name": "Family", "userData": "u"},
+            PersonGroup(person_group_id="family", name="Family", user_data="u"),
+            id="no-null",
+        ),
+    ],
+)
+def test_structuring_drops_nulls_of_optional_fields_and_leaves_the_reply_as_it_was(
+    data: dict[str, object], expected: PersonGroup
+) -> None:
+    before = dict(data)
+    assert structure(data, PersonGroup) == expected
+    assert data == before
+
+
+def test_a_null_required_field_is_still_refused() -> None:
+    with pytest.raises(cattrs.BaseValidationError):
+        structure({"personGroupId": "family", "name": None}, PersonGroup)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"id": "s1", "status": "NotStarted"},
+        {"sessionId": "s1", "status": "NotStarted"},
+        # Both: the field's own name wins.
+        {"sessionId": "s1", "id": "other", "status": "NotStarted"},
+        {"id": "s1", "status": None},
+    ],
+)
+def test_an_alias_fills_its_field_and_the_reply_is_not_changed(data: dict[str, object]) -> None:
+    before = dict(data)
+    session = structure(data, LivenessSession)
+    assert session.session_id == "s1"
+    assert data == before
