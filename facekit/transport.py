@@ -13,6 +13,7 @@ compressed-bomb body costs at most about the cap in memory.
 
 from __future__ import annotations
 
+import io
 import zlib
 from collections.abc import AsyncIterable, Awaitable, Callable, Mapping, Sequence
 from typing import Protocol, runtime_checkable
@@ -155,24 +156,42 @@ async def _read_body(
     if declared is not None and declared > limit:
         return b"", False
     inflater = _inflater(headers)
-    pieces: list[bytes] = []
+    # Most bodies come in one piece, kept as it is; more go to a buffer, which (unlike a
+    # list joined at the end) never holds the body twice.
+    first: bytes | None = None
+    buffer: io.BytesIO | None = None
     size = 0
     while True:
         data = await read()
         if not data:
             if inflater is None:
-                # Most bodies come in one piece: no copy then.
-                return (bytes(pieces[0]) if len(pieces) == 1 else b"".join(pieces)), True
+                return _collected(first, buffer), True
             data, inflater = inflater.finish(), None
         elif inflater is not None:
             # One byte more than the room left tells "over the limit" from "exactly at it".
             data = inflater.feed(data, limit - size + 1)
         size += len(data)
-        if size > limit:
-            pieces.append(data[: len(data) - (size - limit)])
-            return b"".join(pieces), False
+        over = size > limit
+        if over:
+            data = data[: len(data) - (size - limit)]
         if data:
-            pieces.append(data)
+            if first is None and buffer is None:
+                first = bytes(data)
+            else:
+                if buffer is None:
+                    buffer = io.BytesIO()
+                    buffer.write(first or b"")
+                    first = None
+                buffer.write(data)
+        if over:
+            return _collected(first, buffer), False
+
+
+def _collected(first: bytes | None, buffer: io.BytesIO | None) -> bytes:
+    """The body read: its one piece, or the buffer's content."""
+    if buffer is not None:
+        return buffer.getvalue()
+    return first if first is not None else b""
 
 
 class _Inflater:

@@ -11,6 +11,7 @@ import asyncio
 import gzip
 import socket
 import ssl
+import tracemalloc
 import zlib
 from collections.abc import AsyncIterator
 from typing import Any
@@ -110,6 +111,32 @@ async def test_a_body_is_read_up_to_the_cap_and_no_further(size: int, oversized:
     assert reply.oversized is oversized
     assert complete is not oversized
     assert reply.body == b"x" * min(size, 4096)
+
+
+@pytest.mark.parametrize("total", [24, 64], ids=["under the cap", "over the cap"])
+async def test_a_body_in_many_pieces_is_held_once_in_memory(total: int) -> None:
+    # 1 MiB pieces under a 32 MiB cap: the body read must not be held twice (pieces and
+    # their join), which doubled the memory a huge reply cost.
+    mib = 1024 * 1024
+    left = [total]
+
+    async def read() -> bytes:
+        if not left[0]:
+            return b""
+        left[0] -= 1
+        return bytes(mib)
+
+    tracemalloc.start()
+    try:
+        reply, _ = await read_reply(
+            200, {}, read, content_length=None, request=request(max_reply_bytes=32 * mib)
+        )
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert isinstance(reply, TransportReply)
+    assert len(reply.body) == min(total, 32) * mib
+    assert peak < 1.5 * min(total, 32) * mib, f"peak {peak / mib:.0f} MiB"
 
 
 async def test_a_declared_length_over_the_cap_is_refused_unread() -> None:
