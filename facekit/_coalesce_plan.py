@@ -20,6 +20,7 @@ __all__ = [
     "assign",
     "distinct_ids",
     "fits",
+    "fold",
     "plan_after_error",
     "window_for",
 ]
@@ -48,7 +49,8 @@ def window_for(configured: float, expected_wait: float | None) -> float:
     return max(min(configured, expected_wait), 0.0)
 
 
-def _fold(face_id: str) -> str:
+def fold(face_id: str) -> str:
+    """A face id as compared: face ids are UUIDs, the same in either case."""
     return face_id.lower()
 
 
@@ -58,8 +60,8 @@ def distinct_ids(callers: Iterable[Sequence[str]]) -> list[str]:
     ids: list[str] = []
     for face_ids in callers:
         for face_id in face_ids:
-            if _fold(face_id) not in seen:
-                seen.add(_fold(face_id))
+            if fold(face_id) not in seen:
+                seen.add(fold(face_id))
                 ids.append(face_id)
     return ids
 
@@ -75,13 +77,20 @@ def assign(
     """Each caller's results in the order of its face ids (None: the reply lacks one).
 
     `results` pairs each result with the face id it names; ids compare case-insensitively.
+    A face id the reply answers twice counts as unanswered (the reply is malformed).
     """
     by_id: dict[str, R] = {}
+    repeated: set[str] = set()
     for face_id, result in results:
-        by_id.setdefault(_fold(face_id), result)
+        if fold(face_id) in by_id:
+            # Two results for one face: which is the caller's cannot be told.
+            repeated.add(fold(face_id))
+        by_id.setdefault(fold(face_id), result)
+    for face_id in repeated:
+        del by_id[face_id]
     mapped: list[list[R] | None] = []
     for face_ids in callers:
-        mine = [by_id.get(_fold(face_id)) for face_id in face_ids]
+        mine = [by_id.get(fold(face_id)) for face_id in face_ids]
         mapped.append(None if any(r is None for r in mine) else [r for r in mine if r is not None])
     return mapped
 
@@ -120,9 +129,14 @@ def plan_after_error(
     if len(callers) <= 1 or not _about_one_face(status, code, message):
         return SplitPlan(fail=everyone)
     text = message.lower()
-    named = tuple(i for i, ids in enumerate(callers) if any(_fold(f) in text for f in ids))
+    named = tuple(i for i, ids in enumerate(callers) if any(fold(f) in text for f in ids))
     if code == "FaceNotFound" and named and len(named) < len(callers):
         rest = tuple(i for i in everyone if i not in named)
         return SplitPlan(fail=named, resend=(rest,))
+    if "recognitionmodel" in text:
+        # Faces detected with another recognition model than the target's: often all of
+        # them (one mistake of the caller's), so halving would cost up to twice the
+        # requests; each caller alone costs what it would have without coalescing.
+        return SplitPlan(fail=(), resend=tuple((i,) for i in everyone))
     half = len(callers) // 2
     return SplitPlan(fail=(), resend=(everyone[:half], everyone[half:]))

@@ -16,12 +16,13 @@ import copy
 import logging
 import math
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Any
 
 import attrs
 
-from ._coalesce_plan import MAX_FACES, assign, distinct_ids, fits, plan_after_error, window_for
+from ._coalesce_plan import MAX_FACES, assign, distinct_ids, fold, plan_after_error, window_for
 from .errors import FaceAPIError, FaceError, FaceResponseError, FaceValidationError
 from .models import IdentifyResult
 from .ratelimit import Limiter, WaitEstimator
@@ -107,8 +108,27 @@ class _Waiter:
 class _Batch:
     key: Hashable
     send: Send
-    waiters: list[_Waiter] = attrs.field(factory=list)
+    #: In order of arrival (a dict: a cancelled caller leaves in O(1)).
+    waiters: dict[_Waiter, None] = attrs.field(factory=dict)
+    #: How many waiters want each face id (case-folded): its keys are the request's ids,
+    #: kept as callers come and go so that a join costs O(10), not O(callers).
+    ids: Counter[str] = attrs.field(factory=Counter)
     full: asyncio.Event = attrs.field(factory=asyncio.Event)
+
+    def fits(self, folded: set[str]) -> bool:
+        """Whether a caller wanting `folded` keeps the request within MAX_FACES ids."""
+        return len(self.ids.keys() | folded) <= MAX_FACES
+
+    def add(self, waiter: _Waiter, folded: set[str]) -> None:
+        self.waiters[waiter] = None
+        self.ids.update(folded)
+
+    def remove(self, waiter: _Waiter, folded: set[str]) -> None:
+        if self.waiters.pop(waiter, False) is None:
+            self.ids.subtract(folded)
+            for face_id in folded:
+                if self.ids[face_id] <= 0:
+                    del self.ids[face_id]
 
 
 class Coalescer:
@@ -133,9 +153,14 @@ class Coalescer:
         self._closed = False
 
     def _expected_wait(self) -> float | None:
-        if isinstance(self._limiter, WaitEstimator):
+        if not isinstance(self._limiter, WaitEstimator):
+            return None
+        try:
             return self._limiter.expected_wait()
-        return None
+        except Exception:
+            # Only an estimate: a limiter that cannot give one gets the configured window.
+            logger.exception("the rate limiter's expected_wait() raised")
+            return None
 
     async def identify(
         self, key: Hashable, face_ids: Sequence[str], send: Send
@@ -148,22 +173,24 @@ class Coalescer:
         if self._closed:
             raise FaceError("the client is closed")
         ids = list(face_ids)
-        if len(distinct_ids([ids])) >= MAX_FACES:
+        folded = {fold(face_id) for face_id in ids}
+        if len(folded) >= MAX_FACES:
             return await send(ids)
         waiter = _Waiter(ids, asyncio.get_running_loop().create_future(), self._clock())
         batch = self._open.get(key)
-        if batch is not None and not fits([w.face_ids for w in batch.waiters], ids):
+        if batch is not None and not batch.fits(folded):
             self._seal(batch)
             batch = None
         if batch is None:
+            # The window first: nothing may raise between opening a batch and its task.
+            window = window_for(self.settings.window, self._expected_wait())
             batch = _Batch(key, send)
             self._open[key] = batch
-            window = window_for(self.settings.window, self._expected_wait())
             task = asyncio.create_task(self._run(batch, window))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-        batch.waiters.append(waiter)
-        if len(distinct_ids(w.face_ids for w in batch.waiters)) >= MAX_FACES:
+        batch.add(waiter, folded)
+        if len(batch.ids) >= MAX_FACES:
             self._seal(batch)
         try:
             return await waiter.future
@@ -172,7 +199,7 @@ class Coalescer:
                 waiter.future.exception()  # answered as we were cancelled: mark it seen
             waiter.future.cancel()
             if self._open.get(key) is batch:
-                batch.waiters.remove(waiter)
+                batch.remove(waiter, folded)
             raise
 
     def _seal(self, batch: _Batch) -> None:
@@ -248,10 +275,12 @@ class Coalescer:
                 continue
             if answer is None:
                 waiter.future.set_exception(
-                    FaceResponseError("identify answered without a result for a face it was sent")
+                    FaceResponseError(
+                        "identify answered no result, or more than one, for a face it was sent"
+                    )
                 )
             else:
-                waiter.future.set_result(answer)
+                waiter.future.set_result(_own(answer, waiter.face_ids))
 
     async def aclose(self) -> None:
         """Stop taking calls; callers still waiting get a FaceError. Idempotent."""
@@ -261,6 +290,18 @@ class Coalescer:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _own(results: list[IdentifyResult], face_ids: list[str]) -> list[IdentifyResult]:
+    """A caller's results as its own objects, each naming the face id as the caller wrote it.
+
+    Two callers of one face share its result in the reply; what one does to its copy must
+    not change the other's.
+    """
+    return [
+        attrs.evolve(result, face_id=face_id, candidates=list(result.candidates))
+        for face_id, result in zip(face_ids, results, strict=True)
+    ]
 
 
 def _deliver_error(waiter: _Waiter, exc: BaseException) -> None:

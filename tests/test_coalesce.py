@@ -388,3 +388,50 @@ async def test_each_caller_raises_an_error_of_its_own() -> None:
     assert len({id(r) for r in results}) == 3
     assert {str(r) for r in results} == {str(results[0])}
     assert all(isinstance(r, BadRequestError) and r.__cause__ is None for r in results)
+
+
+async def test_callers_of_one_face_get_their_own_results_named_as_they_sent_it(
+    fake: FakeTransport,
+) -> None:
+    (face_id,) = face_ids(1)
+    async with make_client(fake, coalesce_identify=0.05) as face:
+        (mine,), (theirs,) = await asyncio.gather(
+            face.identify([face_id.upper()], person_group_id="g"),
+            face.identify([face_id], person_group_id="g"),
+        )
+    assert len(identify_requests(fake)) == 1
+    assert (mine.face_id, theirs.face_id) == (face_id.upper(), face_id)
+    assert mine is not theirs
+    assert mine.candidates is not theirs.candidates
+    mine.candidates.clear()  # what one caller does to its result is its own business
+    assert theirs.candidates[0].person_id == person_of(face_id)
+
+
+async def test_thousands_of_callers_of_one_face_share_one_request(fake: FakeTransport) -> None:
+    # Each join costs O(10), not O(callers): 5,000 used to take seconds of loop time.
+    (face_id,) = face_ids(1)
+    async with make_client(fake, coalesce_identify=0.2) as face:
+        results = await asyncio.gather(
+            *(face.identify([face_id], person_group_id="g") for _ in range(5000))
+        )
+    assert all(own_face(r, face_id) for r in results)
+    assert identify_requests(fake) == [[face_id]]
+
+
+class BrokenEstimate(BusyLimiter):
+    def expected_wait(self) -> float:
+        raise RuntimeError("no estimate today")
+
+
+async def test_a_limiter_whose_estimate_raises_costs_no_caller_its_answer(
+    fake: FakeTransport, caplog: pytest.LogCaptureFixture
+) -> None:
+    ids = face_ids(3)
+    async with make_client(fake, BrokenEstimate(), coalesce_identify=0.05) as face:
+        first = await face.identify([ids[0]], person_group_id="g")
+        rest = await asyncio.wait_for(
+            asyncio.gather(*(face.identify([f], person_group_id="g") for f in ids[1:])), 5
+        )
+    assert own_face(first, ids[0])
+    assert all(own_face(r, f) for r, f in zip(rest, ids[1:], strict=True))
+    assert "expected_wait() raised" in caplog.text

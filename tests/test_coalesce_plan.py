@@ -73,8 +73,9 @@ def test_each_caller_gets_its_own_results_in_its_own_order() -> None:
     assert assign([[A], [C, B], [B], [D]], results) == [["a"], ["c", "b"], ["b"], None]
 
 
-def test_a_reply_naming_a_face_twice_gives_the_first_result() -> None:
-    assert assign([[A]], [(A, "first"), (A, "second")]) == [["first"]]
+def test_a_reply_naming_a_face_twice_answers_nobody_who_sent_it() -> None:
+    # Which of two results is the caller's cannot be told: malformed, not a guess.
+    assert assign([[A], [B]], [(A, "first"), (B, "b"), (A.upper(), "second")]) == [None, ["b"]]
 
 
 @pytest.mark.parametrize(
@@ -103,6 +104,10 @@ def test_a_reply_naming_a_face_twice_gives_the_first_result() -> None:
          SplitPlan(fail=(), resend=((0,), (1,)))),
         ([[A], [B]], 400, "BadArgument", "'recognitionModel' is incompatible.",
          SplitPlan(fail=(), resend=((0,), (1,)))),
+        # About the recognition model: often every face's, so each caller alone (what it
+        # would have cost without coalescing), not halves (up to twice that).
+        ([[A], [B], [C], [D]], 400, "BadArgument", "'recognitionModel' is incompatible.",
+         SplitPlan(fail=(), resend=((0,), (1,), (2,), (3,)))),
         # A single caller gets its own answer.
         ([[A]], 400, "FaceNotFound", "Face is not found.", SplitPlan(fail=(0,))),
         ([[A, B]], 400, "FaceNotFound", f"Face {A} is not found.", SplitPlan(fail=(0,))),
