@@ -85,7 +85,7 @@ _REQUEST_ID_HEADERS = ("apim-request-id", "x-ms-request-id", "request-id")
 _URL_CACHE_SIZE = 512
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)  # built per call: see TransportRequest
 class RawResponse:
     """What came back over HTTP for one call (after retries)."""
 

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
+import attrs
 import pytest
 import yarl
 from aiohttp import web
@@ -541,3 +542,35 @@ async def test_on_the_wire_an_upload_answered_before_it_was_read_spoils_no_later
     assert isinstance(answered, TransportReply)
     assert (answered.status, answered.body) == (200, GROUP)
     assert seen == ["POST", "GET"]
+
+
+def test_requests_replies_and_raw_responses_cannot_be_changed() -> None:
+    from facekit.session import RawResponse
+
+    request = TransportRequest(
+        method="GET",
+        url=yarl.URL("https://x.test/a"),
+        headers=SecretHeaders({"k": KEY}),
+        timeout=1.0,
+        connect_timeout=1.0,
+        max_reply_bytes=10,
+    )
+    reply = TransportReply(status=200, headers={}, body=b"{}")
+    response = RawResponse(
+        method="GET",
+        url="https://x.test/a",
+        status=200,
+        headers={},
+        body=b"{}",
+        request_id=None,
+        client_request_id="c",
+        attempts=1,
+        elapsed=0.0,
+    )
+    for value, field in ((request, "url"), (reply, "body"), (response, "status")):
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            setattr(value, field, None)
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            delattr(value, field)
+    assert attrs.evolve(reply, status=201).status == 201
+    assert reply.status == 200
