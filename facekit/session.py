@@ -107,7 +107,8 @@ class RawResponse:
             # isspace() rather than strip(): no copy of the body (b"".isspace() is False).
             if not self.body or self.body.isspace():
                 return None
-            return json_module.loads(self.body.decode("utf-8"))
+            # The decoder json.loads uses, without loads' checks of what it was given.
+            return _JSON_DECODER.decode(self.body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
             problem = "is not JSON"
         except RecursionError:
@@ -118,6 +119,8 @@ class RawResponse:
             request_id=self.request_id,
         )
 
+
+_JSON_DECODER = json_module.JSONDecoder()
 
 _captured: contextvars.ContextVar[list[RawResponse] | None] = contextvars.ContextVar(
     "facekit_captured_responses", default=None
@@ -766,7 +769,6 @@ def _scrub(outcome: TransportReply | NoReply, secrets: Sequence[str]) -> Transpo
     A debugging proxy or a hostile server may quote the credential back, and it must not
     reach request ids, error codes, messages or captured headers.
     """
-    secrets = [secret for secret in secrets if len(secret) >= MIN_REDACTED_SECRET]
     if isinstance(outcome, NoReply):
         reason = redact(outcome.reason, secrets)
         return outcome if reason == outcome.reason else attrs.evolve(outcome, reason=reason)
@@ -775,10 +777,13 @@ def _scrub(outcome: TransportReply | NoReply, secrets: Sequence[str]) -> Transpo
     values = "\n".join(outcome.headers.values())
     headers_quote = body_quotes = False
     for secret in secrets:
-        headers_quote = headers_quote or secret in values
-        body_quotes = body_quotes or secret.encode() in outcome.body
+        if len(secret) >= MIN_REDACTED_SECRET:
+            headers_quote = headers_quote or secret in values
+            body_quotes = body_quotes or secret.encode() in outcome.body
     if not (headers_quote or body_quotes):
+        # The usual case: nothing is copied.
         return outcome
+    secrets = [secret for secret in secrets if len(secret) >= MIN_REDACTED_SECRET]
     headers = outcome.headers
     if headers_quote:
         headers = CIMultiDictProxy(
