@@ -136,45 +136,39 @@ async def read_reply(
     copied = CIMultiDictProxy(CIMultiDict(headers))
     limit = request.reply_limit(status)
     try:
-        body, complete = await _read_body(read, copied, content_length, limit)
+        # The body is read here rather than in a helper coroutine: one frame fewer on
+        # every request (and on every resumption while the body arrives).
+        if content_length is not None and content_length > limit:
+            return TransportReply(status=status, headers=copied, body=b"", oversized=True), False
+        inflater = _inflater(copied)
+        pieces: list[bytes] = []
+        size = 0
+        while True:
+            data = await read()
+            if not data:
+                if inflater is None:
+                    # Most bodies come in one piece: no copy then.
+                    body = bytes(pieces[0]) if len(pieces) == 1 else b"".join(pieces)
+                    return TransportReply(status=status, headers=copied, body=body), True
+                data, inflater = inflater.finish(), None
+            elif inflater is not None:
+                # One byte more than the room left tells "over the limit" from "exactly
+                # at it". Nothing is read past the limit.
+                data = inflater.feed(data, limit - size + 1)
+            size += len(data)
+            if size > limit:
+                pieces.append(data[: len(data) - (size - limit)])
+                body = b"".join(pieces)
+                return TransportReply(
+                    status=status, headers=copied, body=body, oversized=True
+                ), False
+            if data:
+                pieces.append(data)
     except _Undecodable as exc:
         if 200 <= status < 300:
             # The same reply again would fail the same way: not worth retrying.
             return NoReply(kind=None, reason=f"unusable reply: {exc}", unusable_reply=True), False
         return TransportReply(status=status, headers=copied, body=b""), False
-    return TransportReply(
-        status=status, headers=copied, body=body, oversized=not complete
-    ), complete
-
-
-async def _read_body(
-    read: Callable[[], Awaitable[bytes]],
-    headers: Mapping[str, str],
-    declared: int | None,
-    limit: int,
-) -> tuple[bytes, bool]:
-    """At most `limit` decoded bytes; (body, complete). Nothing is read past the limit."""
-    if declared is not None and declared > limit:
-        return b"", False
-    inflater = _inflater(headers)
-    pieces: list[bytes] = []
-    size = 0
-    while True:
-        data = await read()
-        if not data:
-            if inflater is None:
-                # Most bodies come in one piece: no copy then.
-                return (bytes(pieces[0]) if len(pieces) == 1 else b"".join(pieces)), True
-            data, inflater = inflater.finish(), None
-        elif inflater is not None:
-            # One byte more than the room left tells "over the limit" from "exactly at it".
-            data = inflater.feed(data, limit - size + 1)
-        size += len(data)
-        if size > limit:
-            pieces.append(data[: len(data) - (size - limit)])
-            return b"".join(pieces), False
-        if data:
-            pieces.append(data)
 
 
 class _Inflater:
