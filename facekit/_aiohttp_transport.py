@@ -39,6 +39,7 @@ class AiohttpTransport:
         self._max_connections = max_connections
         self.closed = False
         self._timeouts: dict[tuple[float, float], aiohttp.ClientTimeout] = {}
+        self._last_timeout: aiohttp.ClientTimeout | None = None
 
     def client_session(self) -> aiohttp.ClientSession:
         """The aiohttp session requests go through (created on first use)."""
@@ -92,13 +93,18 @@ class AiohttpTransport:
             return no_reply(exc, request)
 
     def _timeout(self, total: float, connect: float) -> aiohttp.ClientTimeout:
-        # Immutable, and nearly every request has the client's own two values.
+        # Immutable, and nearly every request has the client's own two values: the last
+        # one is compared first, without building a key.
+        last = self._last_timeout
+        if last is not None and last.total == total and last.sock_connect == connect:
+            return last
         timeout = self._timeouts.get((total, connect))
         if timeout is None:
             if len(self._timeouts) >= 64:
                 self._timeouts.clear()
             timeout = aiohttp.ClientTimeout(total=total, sock_connect=connect)
             self._timeouts[total, connect] = timeout
+        self._last_timeout = timeout
         return timeout
 
     async def aclose(self) -> None:

@@ -256,6 +256,8 @@ class FaceSession:
         self._settings = CallSettings(retry=config.retry, timeout=config.timeout, headers={})
         #: URLs url_for built (checked against the version's routes), by method and path.
         self._urls: dict[tuple[str | None, ...], yarl.URL] = {}
+        #: Their text (a RawResponse's url): yarl builds it anew on every str().
+        self._url_texts: dict[yarl.URL, str] = {}
 
     def _base_for(self, version: str) -> yarl.URL:
         endpoint = self.config.endpoint
@@ -322,7 +324,9 @@ class FaceSession:
         if len(self._urls) >= _URL_CACHE_SIZE:
             # Ids make most URLs unique: the cache keeps the recent ones, not all of them.
             self._urls.clear()
+            self._url_texts.clear()
         self._urls[key] = url
+        self._url_texts[url] = str(url)
         return url
 
     def resolve_location(self, location: str, *, version: str | None = None) -> yarl.URL:
@@ -600,7 +604,7 @@ class FaceSession:
     ) -> RawResponse:
         return RawResponse(
             method=call.method,
-            url=str(call.url),
+            url=self._url_texts.get(call.url) or str(call.url),
             status=reply.status,
             headers=reply.headers,
             body=reply.body,

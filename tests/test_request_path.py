@@ -14,6 +14,7 @@ import uuid
 
 import cattrs
 import pytest
+import yarl
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
@@ -112,6 +113,29 @@ async def test_every_call_gets_a_fresh_version_4_uuid_as_its_request_id(
         assert str(parsed) == value
         assert UUID_TEXT.match(value)
     assert [response.client_request_id for response in responses] == ids
+
+
+async def test_a_raw_response_names_the_url_its_call_went_to(
+    client: FaceClient, fake: FakeTransport
+):
+    other = f"{BASE}/persongroups/friends"
+    fake.get(GROUP_URL, payload=GROUP, repeat=True)
+    fake.get(other, payload=GROUP, repeat=True)
+    fake.get(f"{BASE}/operations/op-1", payload={}, repeat=True)
+    with client.capture_responses() as responses:
+        for _ in range(2):
+            await client.person_groups.get("family")
+            await client.person_groups.get("friends")
+        # A URL the session did not build (a poll's Operation-Location, say).
+        await client._session.send("GET", yarl.URL(f"{BASE}/operations/op-1"), idempotent=True)
+    assert [response.url for response in responses] == [
+        GROUP_URL,
+        other,
+        GROUP_URL,
+        other,
+        f"{BASE}/operations/op-1",
+    ]
+    assert [str(sent.url) for sent in fake.sent()] == [r.url for r in responses]
 
 
 async def test_retries_resend_the_same_headers(client: FaceClient, fake: FakeTransport):

@@ -292,6 +292,17 @@ async def test_the_timeouts_reach_aiohttp() -> None:
     assert (timeout.total, timeout.sock_connect) == (2.5, 0.75)
 
 
+async def test_each_request_gets_its_own_timeouts_through_one_transport() -> None:
+    connector = RaisingConnector(ConnectionResetError())
+    asked = [(2.5, 0.75), (2.5, 0.75), (9.0, 0.75), (2.5, 0.5), (2.5, 0.75), (9.0, 0.75)]
+    async with aiohttp.ClientSession(connector=connector) as own:
+        transport = AiohttpTransport(own)
+        for total, connect in asked:
+            await transport.send(request(timeout=total, connect_timeout=connect))
+        await transport.aclose()
+    assert [(t.total, t.sock_connect) for t in connector.timeouts] == asked
+
+
 @pytest.mark.parametrize("padding", [0, 150, 180, 200, 220, 290])
 def test_a_reason_never_shows_the_secret_or_half_of_it(padding: int) -> None:
     verdict = no_reply(ValueError("a" * padding + KEY + " echoed"), request())
