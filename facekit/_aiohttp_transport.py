@@ -8,6 +8,8 @@ aiohttp raises into a NoReply whose reason carries no secret.
 
 from __future__ import annotations
 
+from typing import Any
+
 import aiohttp
 
 from ._retry import TransportFailure
@@ -59,17 +61,26 @@ class AiohttpTransport:
             # of this task arriving during that await surfaces as the writer's own
             # CancelledError, which anyio's cancel scopes do not recognise as theirs and so
             # let escape. Releasing synchronously never awaits the writer.
+            # Only what differs from aiohttp's defaults is passed: every keyword is packed
+            # into a dict and unpacked again on its way to aiohttp's request coroutine.
+            optional: dict[str, Any] = {}
+            if request.query:
+                optional["params"] = list(request.query)
+            if request.body is not None:
+                optional["data"] = request.body
+            else:
+                skipped = _skipped_headers(request)
+                if skipped is not None:
+                    optional["skip_auto_headers"] = skipped
             reply = await session.request(
                 request.method,
                 request.url,
-                params=list(request.query) if request.query else None,
                 headers=request.headers,
-                data=request.body,
                 timeout=self._timeout(request.timeout, request.connect_timeout),
                 allow_redirects=False,
                 # facekit decodes gzip and deflate itself, under its size cap.
                 auto_decompress=False,
-                skip_auto_headers=_skipped_headers(request),
+                **optional,
             )
             complete = False
             try:
