@@ -9,8 +9,11 @@ the transport, so that none of that changes what is sent.
 from __future__ import annotations
 
 import logging
+import os
 import re
+import threading
 import uuid
+import warnings
 
 import cattrs
 import pytest
@@ -235,6 +238,42 @@ def test_request_ids_are_uuid4_text_with_every_variant_digit() -> None:
     # four values, and the version digit's neighbours take all sixteen.
     assert {value[19] for value in ids} == set("89ab")
     assert {value[15] for value in ids} == set("0123456789abcdef")
+
+
+def test_a_forked_child_never_repeats_its_parents_request_ids() -> None:
+    _new_request_id()  # the parent has random bits in hand that a child must not reuse
+    read_end, write_end = os.pipe()
+    with warnings.catch_warnings():
+        # Python 3.12+ warns about forking a process that has threads; none are used here.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        try:
+            os.write(write_end, " ".join(_new_request_id() for _ in range(50)).encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        child = set(pipe.read().split())
+    os.waitpid(pid, 0)
+    parent = {_new_request_id() for _ in range(50)}
+    assert len(child) == 50
+    assert not child & parent
+
+
+def test_request_ids_from_many_threads_are_all_different() -> None:
+    ids: list[str] = []
+
+    def take() -> None:
+        ids.extend(_new_request_id() for _ in range(2000))
+
+    threads = [threading.Thread(target=take) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(ids) == 16000
+    assert len(set(ids)) == 16000
 
 
 def test_the_session_keeps_a_bounded_number_of_built_urls(client: FaceClient) -> None:
