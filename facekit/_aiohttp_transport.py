@@ -8,6 +8,8 @@ aiohttp raises into a NoReply whose reason carries no secret.
 
 from __future__ import annotations
 
+from typing import Any
+
 import aiohttp
 
 from ._retry import TransportFailure
@@ -39,6 +41,7 @@ class AiohttpTransport:
         self._max_connections = max_connections
         self.closed = False
         self._timeouts: dict[tuple[float, float], aiohttp.ClientTimeout] = {}
+        self._last_timeout: aiohttp.ClientTimeout | None = None
 
     def client_session(self) -> aiohttp.ClientSession:
         """The aiohttp session requests go through (created on first use)."""
@@ -58,17 +61,26 @@ class AiohttpTransport:
             # of this task arriving during that await surfaces as the writer's own
             # CancelledError, which anyio's cancel scopes do not recognise as theirs and so
             # let escape. Releasing synchronously never awaits the writer.
+            # Only what differs from aiohttp's defaults is passed: every keyword is packed
+            # into a dict and unpacked again on its way to aiohttp's request coroutine.
+            optional: dict[str, Any] = {}
+            if request.query:
+                optional["params"] = list(request.query)
+            if request.body is not None:
+                optional["data"] = request.body
+            else:
+                skipped = _skipped_headers(request)
+                if skipped is not None:
+                    optional["skip_auto_headers"] = skipped
             reply = await session.request(
                 request.method,
                 request.url,
-                params=list(request.query) if request.query else None,
                 headers=request.headers,
-                data=request.body,
                 timeout=self._timeout(request.timeout, request.connect_timeout),
                 allow_redirects=False,
                 # facekit decodes gzip and deflate itself, under its size cap.
                 auto_decompress=False,
-                skip_auto_headers=_skipped_headers(request),
+                **optional,
             )
             complete = False
             try:
@@ -92,13 +104,18 @@ class AiohttpTransport:
             return no_reply(exc, request)
 
     def _timeout(self, total: float, connect: float) -> aiohttp.ClientTimeout:
-        # Immutable, and nearly every request has the client's own two values.
+        # Immutable, and nearly every request has the client's own two values: the last
+        # one is compared first, without building a key.
+        last = self._last_timeout
+        if last is not None and last.total == total and last.sock_connect == connect:
+            return last
         timeout = self._timeouts.get((total, connect))
         if timeout is None:
             if len(self._timeouts) >= 64:
                 self._timeouts.clear()
             timeout = aiohttp.ClientTimeout(total=total, sock_connect=connect)
             self._timeouts[total, connect] = timeout
+        self._last_timeout = timeout
         return timeout
 
     async def aclose(self) -> None:

@@ -9,6 +9,7 @@ HTTP itself: `AiohttpTransport` (the default) or another `Transport` does.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import contextvars
 import json as json_module  # `json` is also the name of the request-body parameter
@@ -85,7 +86,7 @@ _REQUEST_ID_HEADERS = ("apim-request-id", "x-ms-request-id", "request-id")
 _URL_CACHE_SIZE = 512
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)  # built per call: see TransportRequest
 class RawResponse:
     """What came back over HTTP for one call (after retries)."""
 
@@ -107,7 +108,8 @@ class RawResponse:
             # isspace() rather than strip(): no copy of the body (b"".isspace() is False).
             if not self.body or self.body.isspace():
                 return None
-            return json_module.loads(self.body.decode("utf-8"))
+            # The decoder json.loads uses, without loads' checks of what it was given.
+            return _JSON_DECODER.decode(self.body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
             problem = "is not JSON"
         except RecursionError:
@@ -118,6 +120,8 @@ class RawResponse:
             request_id=self.request_id,
         )
 
+
+_JSON_DECODER = json_module.JSONDecoder()
 
 _captured: contextvars.ContextVar[list[RawResponse] | None] = contextvars.ContextVar(
     "facekit_captured_responses", default=None
@@ -253,6 +257,8 @@ class FaceSession:
         self._settings = CallSettings(retry=config.retry, timeout=config.timeout, headers={})
         #: URLs url_for built (checked against the version's routes), by method and path.
         self._urls: dict[tuple[str | None, ...], yarl.URL] = {}
+        #: Their text (a RawResponse's url): yarl builds it anew on every str().
+        self._url_texts: dict[yarl.URL, str] = {}
 
     def _base_for(self, version: str) -> yarl.URL:
         endpoint = self.config.endpoint
@@ -319,7 +325,9 @@ class FaceSession:
         if len(self._urls) >= _URL_CACHE_SIZE:
             # Ids make most URLs unique: the cache keeps the recent ones, not all of them.
             self._urls.clear()
+            self._url_texts.clear()
         self._urls[key] = url
+        self._url_texts[url] = str(url)
         return url
 
     def resolve_location(self, location: str, *, version: str | None = None) -> yarl.URL:
@@ -597,7 +605,7 @@ class FaceSession:
     ) -> RawResponse:
         return RawResponse(
             method=call.method,
-            url=str(call.url),
+            url=self._url_texts.get(call.url) or str(call.url),
             status=reply.status,
             headers=reply.headers,
             body=reply.body,
@@ -718,14 +726,29 @@ class FaceSession:
 def _new_request_id() -> str:
     """A fresh random (version 4) UUID as text: a call's x-ms-client-request-id.
 
-    The same as str(uuid.uuid4()) from the same 16 random bytes, at a third of its cost:
-    the version nibble is 4 and the variant's two top bits are 10 (RFC 9562).
+    The same as str(uuid.uuid4()) from 16 bytes of os.urandom, at a fraction of its
+    cost: the bytes are fetched (and turned into hex digits) for 256 ids at once, the
+    version nibble is 4 and the variant's two top bits are 10 (RFC 9562).
     """
-    digits = os.urandom(16).hex()
+    try:
+        digits = _random_digits.popleft()
+    except IndexError:
+        batch = os.urandom(16 * _ID_BATCH).hex()
+        # deque.extend and popleft are atomic: threads refilling at once only add more.
+        _random_digits.extend(batch[start : start + 32] for start in range(0, len(batch), 32))
+        return _new_request_id()
     return (
         f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-"
         f"{_VARIANT[digits[16]]}{digits[17:20]}-{digits[20:]}"
     )
+
+
+_ID_BATCH = 256
+#: Random hex digits for request ids to come, 32 per id. A forked child starts afresh:
+#: it must not send the ids its parent has in hand.
+_random_digits: collections.deque[str] = collections.deque()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_random_digits.clear)
 
 
 # The first hex digit of the variant field: its two top bits forced to 10.
@@ -766,7 +789,6 @@ def _scrub(outcome: TransportReply | NoReply, secrets: Sequence[str]) -> Transpo
     A debugging proxy or a hostile server may quote the credential back, and it must not
     reach request ids, error codes, messages or captured headers.
     """
-    secrets = [secret for secret in secrets if len(secret) >= MIN_REDACTED_SECRET]
     if isinstance(outcome, NoReply):
         reason = redact(outcome.reason, secrets)
         return outcome if reason == outcome.reason else attrs.evolve(outcome, reason=reason)
@@ -775,10 +797,13 @@ def _scrub(outcome: TransportReply | NoReply, secrets: Sequence[str]) -> Transpo
     values = "\n".join(outcome.headers.values())
     headers_quote = body_quotes = False
     for secret in secrets:
-        headers_quote = headers_quote or secret in values
-        body_quotes = body_quotes or secret.encode() in outcome.body
+        if len(secret) >= MIN_REDACTED_SECRET:
+            headers_quote = headers_quote or secret in values
+            body_quotes = body_quotes or secret.encode() in outcome.body
     if not (headers_quote or body_quotes):
+        # The usual case: nothing is copied.
         return outcome
+    secrets = [secret for secret in secrets if len(secret) >= MIN_REDACTED_SECRET]
     headers = outcome.headers
     if headers_quote:
         headers = CIMultiDictProxy(

@@ -41,7 +41,9 @@ ERROR_REPLY_LIMIT = 64 * 1024
 ACCEPT_ENCODING = "gzip, deflate"
 
 
-@attrs.frozen(kw_only=True)
+# slots=False: a frozen class with a __dict__ is built by filling the dict, not by an
+# object.__setattr__ call per field (a third cheaper; one of each per request).
+@attrs.frozen(kw_only=True, slots=False)
 class TransportRequest:
     """One HTTP request, ready to send: nothing in it is to be checked or changed."""
 
@@ -71,7 +73,7 @@ class TransportRequest:
         return min(self.max_reply_bytes, self.max_error_reply_bytes)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)  # built per request: see TransportRequest
 class TransportReply:
     """What came back: status, headers (case-insensitive) and the body read under the cap."""
 
@@ -135,56 +137,50 @@ async def read_reply(
     copied = CIMultiDictProxy(CIMultiDict(headers))
     limit = request.reply_limit(status)
     try:
-        body, complete = await _read_body(read, copied, content_length, limit)
+        # The body is read here rather than in a helper coroutine: one frame fewer on
+        # every request (and on every resumption while the body arrives).
+        if content_length is not None and content_length > limit:
+            return TransportReply(status=status, headers=copied, body=b"", oversized=True), False
+        inflater = _inflater(copied)
+        # Most bodies come in one piece, kept as it is; more go to a buffer, which (unlike
+        # a list joined at the end) never holds the body twice.
+        first: bytes | None = None
+        buffer: io.BytesIO | None = None
+        size = 0
+        while True:
+            data = await read()
+            if not data:
+                if inflater is None:
+                    body = _collected(first, buffer)
+                    return TransportReply(status=status, headers=copied, body=body), True
+                data, inflater = inflater.finish(), None
+            elif inflater is not None:
+                # One byte more than the room left tells "over the limit" from "exactly
+                # at it". Nothing is read past the limit.
+                data = inflater.feed(data, limit - size + 1)
+            size += len(data)
+            over = size > limit
+            if over:
+                data = data[: len(data) - (size - limit)]
+            if data:
+                if first is None and buffer is None:
+                    first = bytes(data)
+                else:
+                    if buffer is None:
+                        buffer = io.BytesIO()
+                        buffer.write(first or b"")
+                        first = None
+                    buffer.write(data)
+            if over:
+                body = _collected(first, buffer)
+                return TransportReply(
+                    status=status, headers=copied, body=body, oversized=True
+                ), False
     except _Undecodable as exc:
         if 200 <= status < 300:
             # The same reply again would fail the same way: not worth retrying.
             return NoReply(kind=None, reason=f"unusable reply: {exc}", unusable_reply=True), False
         return TransportReply(status=status, headers=copied, body=b""), False
-    return TransportReply(
-        status=status, headers=copied, body=body, oversized=not complete
-    ), complete
-
-
-async def _read_body(
-    read: Callable[[], Awaitable[bytes]],
-    headers: Mapping[str, str],
-    declared: int | None,
-    limit: int,
-) -> tuple[bytes, bool]:
-    """At most `limit` decoded bytes; (body, complete). Nothing is read past the limit."""
-    if declared is not None and declared > limit:
-        return b"", False
-    inflater = _inflater(headers)
-    # Most bodies come in one piece, kept as it is; more go to a buffer, which (unlike a
-    # list joined at the end) never holds the body twice.
-    first: bytes | None = None
-    buffer: io.BytesIO | None = None
-    size = 0
-    while True:
-        data = await read()
-        if not data:
-            if inflater is None:
-                return _collected(first, buffer), True
-            data, inflater = inflater.finish(), None
-        elif inflater is not None:
-            # One byte more than the room left tells "over the limit" from "exactly at it".
-            data = inflater.feed(data, limit - size + 1)
-        size += len(data)
-        over = size > limit
-        if over:
-            data = data[: len(data) - (size - limit)]
-        if data:
-            if first is None and buffer is None:
-                first = bytes(data)
-            else:
-                if buffer is None:
-                    buffer = io.BytesIO()
-                    buffer.write(first or b"")
-                    first = None
-                buffer.write(data)
-        if over:
-            return _collected(first, buffer), False
 
 
 def _collected(first: bytes | None, buffer: io.BytesIO | None) -> bytes:

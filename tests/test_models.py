@@ -83,6 +83,45 @@ def test_json_null_in_an_optional_field_means_absent() -> None:
     assert person.user_data is None
 
 
+def test_a_wrong_type_in_an_optional_field_is_an_error_and_a_right_one_is_kept() -> None:
+    with pytest.raises(Exception, match="Person"):
+        structure({"personId": "p", "userData": 5}, Person)
+    with pytest.raises(Exception, match="DetectedFace"):
+        structure(
+            {
+                "faceRectangle": {"left": 1, "top": 2, "width": 3, "height": 4},
+                "faceAttributes": {"blur": {"blurLevel": "low", "value": "high"}},
+            },
+            DetectedFace,
+        )
+    face = structure(
+        {
+            "faceRectangle": {"left": 1, "top": 2, "width": 3, "height": 4},
+            "faceAttributes": {"blur": {"blurLevel": "low", "value": 0.1}},
+        },
+        DetectedFace,
+    )
+    assert face.face_attributes is not None
+    assert face.face_attributes.blur is not None
+    assert face.face_attributes.blur.value == 0.1
+    assert structure({"personId": "p", "userData": "u"}, Person).user_data == "u"
+
+
+def test_enum_members_parse_from_their_exact_value_or_a_member() -> None:
+    status = structure({"status": "succeeded", "createdDateTime": CREATED}, TrainingStatus)
+    assert status.status is TrainingStatusType.SUCCEEDED
+    again = structure(
+        {"status": TrainingStatusType.RUNNING, "createdDateTime": CREATED}, TrainingStatus
+    )
+    assert again.status is TrainingStatusType.RUNNING
+
+
+def test_a_list_of_models_parses_each_and_again_the_same() -> None:
+    for _ in range(2):  # the second time through the hook kept for list[Person]
+        people = structure([{"personId": "a"}, {"personId": "b", "name": "B"}], list[Person])
+        assert people == [Person(person_id="a"), Person(person_id="b", name="B")]
+
+
 def test_a_missing_required_field_is_an_error_naming_it() -> None:
     with pytest.raises(Exception, match="TrainingStatus"):
         structure({"createdDateTime": CREATED}, TrainingStatus)

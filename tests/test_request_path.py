@@ -9,11 +9,15 @@ the transport, so that none of that changes what is sent.
 from __future__ import annotations
 
 import logging
+import os
 import re
+import threading
 import uuid
+import warnings
 
 import cattrs
 import pytest
+import yarl
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
@@ -114,6 +118,29 @@ async def test_every_call_gets_a_fresh_version_4_uuid_as_its_request_id(
     assert [response.client_request_id for response in responses] == ids
 
 
+async def test_a_raw_response_names_the_url_its_call_went_to(
+    client: FaceClient, fake: FakeTransport
+):
+    other = f"{BASE}/persongroups/friends"
+    fake.get(GROUP_URL, payload=GROUP, repeat=True)
+    fake.get(other, payload=GROUP, repeat=True)
+    fake.get(f"{BASE}/operations/op-1", payload={}, repeat=True)
+    with client.capture_responses() as responses:
+        for _ in range(2):
+            await client.person_groups.get("family")
+            await client.person_groups.get("friends")
+        # A URL the session did not build (a poll's Operation-Location, say).
+        await client._session.send("GET", yarl.URL(f"{BASE}/operations/op-1"), idempotent=True)
+    assert [response.url for response in responses] == [
+        GROUP_URL,
+        other,
+        GROUP_URL,
+        other,
+        f"{BASE}/operations/op-1",
+    ]
+    assert [str(sent.url) for sent in fake.sent()] == [r.url for r in responses]
+
+
 async def test_retries_resend_the_same_headers(client: FaceClient, fake: FakeTransport):
     fake.get(GROUP_URL, status=503)
     fake.get(GROUP_URL, payload=GROUP)
@@ -211,6 +238,42 @@ def test_request_ids_are_uuid4_text_with_every_variant_digit() -> None:
     # four values, and the version digit's neighbours take all sixteen.
     assert {value[19] for value in ids} == set("89ab")
     assert {value[15] for value in ids} == set("0123456789abcdef")
+
+
+def test_a_forked_child_never_repeats_its_parents_request_ids() -> None:
+    _new_request_id()  # the parent has random bits in hand that a child must not reuse
+    read_end, write_end = os.pipe()
+    with warnings.catch_warnings():
+        # Python 3.12+ warns about forking a process that has threads; none are used here.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        try:
+            os.write(write_end, " ".join(_new_request_id() for _ in range(50)).encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end) as pipe:
+        child = set(pipe.read().split())
+    os.waitpid(pid, 0)
+    parent = {_new_request_id() for _ in range(50)}
+    assert len(child) == 50
+    assert not child & parent
+
+
+def test_request_ids_from_many_threads_are_all_different() -> None:
+    ids: list[str] = []
+
+    def take() -> None:
+        ids.extend(_new_request_id() for _ in range(2000))
+
+    threads = [threading.Thread(target=take) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(ids) == 16000
+    assert len(set(ids)) == 16000
 
 
 def test_the_session_keeps_a_bounded_number_of_built_urls(client: FaceClient) -> None:

@@ -192,6 +192,9 @@ async def test_a_not_found_is_not_retried(client: FaceClient, fake: FakeTranspor
         ("[1, 2]", "PersonGroup"),
         ('{"personGroupId": 5, "name": "x"}', "person_group_id"),
         ("", "PersonGroup"),
+        ('\ufeff{"personGroupId": "family", "name": "x"}', "not JSON"),
+        ('{"personGroupId": "family", "name": "x"} {}', "not JSON"),
+        ("NaN garbage", "not JSON"),
     ],
 )
 async def test_a_malformed_reply_is_a_clear_response_error(

@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
+import attrs
 import pytest
 import yarl
 from aiohttp import web
@@ -318,6 +319,17 @@ async def test_the_timeouts_reach_aiohttp() -> None:
     assert (timeout.total, timeout.sock_connect) == (2.5, 0.75)
 
 
+async def test_each_request_gets_its_own_timeouts_through_one_transport() -> None:
+    connector = RaisingConnector(ConnectionResetError())
+    asked = [(2.5, 0.75), (2.5, 0.75), (9.0, 0.75), (2.5, 0.5), (2.5, 0.75), (9.0, 0.75)]
+    async with aiohttp.ClientSession(connector=connector) as own:
+        transport = AiohttpTransport(own)
+        for total, connect in asked:
+            await transport.send(request(timeout=total, connect_timeout=connect))
+        await transport.aclose()
+    assert [(t.total, t.sock_connect) for t in connector.timeouts] == asked
+
+
 @pytest.mark.parametrize("padding", [0, 150, 180, 200, 220, 290])
 def test_a_reason_never_shows_the_secret_or_half_of_it(padding: int) -> None:
     verdict = no_reply(ValueError("a" * padding + KEY + " echoed"), request())
@@ -568,3 +580,35 @@ async def test_on_the_wire_an_upload_answered_before_it_was_read_spoils_no_later
     assert isinstance(answered, TransportReply)
     assert (answered.status, answered.body) == (200, GROUP)
     assert seen == ["POST", "GET"]
+
+
+def test_requests_replies_and_raw_responses_cannot_be_changed() -> None:
+    from facekit.session import RawResponse
+
+    request = TransportRequest(
+        method="GET",
+        url=yarl.URL("https://x.test/a"),
+        headers=SecretHeaders({"k": KEY}),
+        timeout=1.0,
+        connect_timeout=1.0,
+        max_reply_bytes=10,
+    )
+    reply = TransportReply(status=200, headers={}, body=b"{}")
+    response = RawResponse(
+        method="GET",
+        url="https://x.test/a",
+        status=200,
+        headers={},
+        body=b"{}",
+        request_id=None,
+        client_request_id="c",
+        attempts=1,
+        elapsed=0.0,
+    )
+    for value, field in ((request, "url"), (reply, "body"), (response, "status")):
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            setattr(value, field, None)
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            delattr(value, field)
+    assert attrs.evolve(reply, status=201).status == 201
+    assert reply.status == 200

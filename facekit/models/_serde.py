@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import enum
 import re
+import types
+import typing
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -91,7 +93,10 @@ def _structure_datetime(value: Any, _: type) -> datetime:
 
 
 def _structure_enum(value: Any, cls: type[FaceEnum]) -> FaceEnum:
-    return cls(value if isinstance(value, str) else str(value))
+    # A known value exactly as spelled is a dict lookup; anything else goes through the
+    # Enum machinery (_missing_: other cases, aliases, unknown values).
+    member = cls._value2member_map_.get(value) if type(value) is str else None
+    return member if member is not None else cls(str(value))  # type: ignore[return-value]
 
 
 def _unstructure_enum(value: FaceEnum) -> str:
@@ -123,6 +128,35 @@ def _structure_bool(value: Any, _: type) -> bool:
     if not isinstance(value, bool):
         raise ValueError(f"expected a boolean, got {type(value).__name__}")
     return value
+
+
+def _is_optional(tp: Any) -> bool:
+    """`X | None` (or `Optional[X]`) of exactly one other type."""
+    return (
+        typing.get_origin(tp) in (typing.Union, types.UnionType)
+        and len(tp.__args__) == 2
+        and type(None) in tp.__args__
+    )
+
+
+def _optional_factory(conv: cattrs.Converter) -> Any:
+    def factory(tp: Any) -> Any:
+        inner_type = next(arg for arg in tp.__args__ if arg is not type(None))
+        hook: Any = None
+
+        def structure_optional(value: Any, _: Any) -> Any:
+            # cattrs' own hook looks the inner type's hook up on every value; this one
+            # once, on first use (not when built: a model may refer to itself).
+            nonlocal hook
+            if value is None:
+                return None
+            if hook is None:
+                hook = conv.get_structure_hook(inner_type)
+            return hook(value, inner_type)
+
+        return structure_optional
+
+    return factory
 
 
 def _rename_map(cls: type) -> dict[str, Any]:
@@ -179,6 +213,7 @@ def _make_converter() -> cattrs.Converter:
         return make_dict_unstructure_fn(cls, conv, _cattrs_omit_if_default=True, **_rename_map(cls))
 
     conv.register_structure_hook_factory(attrs.has, structure_factory)
+    conv.register_structure_hook_factory(_is_optional, _optional_factory(conv))
     conv.register_unstructure_hook_factory(attrs.has, unstructure_factory)
     return conv
 
@@ -188,7 +223,15 @@ converter = _make_converter()
 
 def structure(data: Any, cls: type[T]) -> T:
     """Parse wire JSON into a model (raises cattrs errors on a malformed reply)."""
-    return converter.structure(data, cls)
+    hook = _hooks.get(cls)
+    if hook is None:
+        hook = _hooks[cls] = converter.get_structure_hook(cls)
+    result: T = hook(data, cls)
+    return result
+
+
+#: The converter's hook per target type asked of `structure` (its own dispatch is slower).
+_hooks: dict[Any, Any] = {}
 
 
 def to_wire(obj: Any) -> Any:
