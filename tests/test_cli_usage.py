@@ -387,6 +387,20 @@ def test_a_face_key_no_header_can_carry_is_one_line_exit_2(
     assert "secret" not in err
 
 
+def test_a_person_folder_not_named_in_utf8_is_one_line_exit_2_before_anything_starts(
+    nothing_starts: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    odd = os.fsencode(nothing_starts / "P") + b"/al\xffice"
+    os.mkdir(odd)
+    with open(odd + b"/1.png", "wb") as handle:
+        handle.write(synthetic_face("alice"))
+    assert run(["enroll", "P", "--group", "g", "--no-journal"]) == EXIT_USAGE
+    captured = capsys.readouterr()
+    assert re.fullmatch(r"facekit: error: [^\n]+\n", captured.err), captured.err
+    assert "P/al\\xffice: the folder name is not UTF-8 text; rename it" in captured.err
+    assert captured.out == ""
+
+
 def test_key_dash_prompts_on_a_terminal(
     configured: FaceEmulator,
     tmp_path: Path,
