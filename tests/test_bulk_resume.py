@@ -243,8 +243,7 @@ async def test_a_person_folder_whose_name_is_not_utf8_is_refused_before_anything
     (root / "ann" / "1.png").write_bytes(photo("ann", 1))
     odd = os.fsencode(root) + b"/al\xffice"
     os.mkdir(odd)
-    with open(odd + b"/1.png", "wb") as handle:
-        handle.write(photo("alice", 1))
+    (Path(os.fsdecode(odd)) / "1.png").write_bytes(photo("alice", 1))
     async with client_for(emulator.endpoint, emulator.key) as face:
         with pytest.raises(FaceValidationError) as caught:
             await enroll_people(face, "g", root, large=True)

@@ -212,7 +212,7 @@ def _is_text(name: str) -> bool:
 
 
 def _shown(name: str | Path) -> str:
-    """`name` printable: the byte a surrogate escape stands for as \\xNN (else \\udNNN)."""
+    r"""`name` printable: the byte a surrogate escape stands for as \xNN (else \udNNN)."""
     text = str(name)
     try:
         return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
