@@ -195,6 +195,20 @@ def test_labels_must_match_the_faces_one_to_one() -> None:
         annotate_image(encoded(plain(), "PNG"), [box(1, 1, 9, 9)], labels=["a", "b"])
 
 
+@pytest.mark.parametrize("labels", ["al", "a", b"ab"], ids=["two letters", "one letter", "bytes"])
+def test_labels_given_as_one_string_are_refused_not_spread_one_letter_a_face(
+    labels: object, tmp_path: Path
+) -> None:
+    # A str is a Sequence[str]: "al" for two faces would label them "a" and "l".
+    faces = [box(1, 1, 9, 9), box(20, 1, 9, 9)][: len(labels)]  # type: ignore[arg-type]
+    with pytest.raises(FaceValidationError, match="give a list of labels") as caught:
+        annotate_image(encoded(plain(), "PNG"), faces, labels=labels)  # type: ignore[arg-type]
+    assert caught.value.parameter == "labels"
+    with pytest.raises(FaceValidationError, match="give a list of labels"):
+        save_annotated(tmp_path / "out.png", encoded(plain(), "PNG"), faces, labels="al")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_exif_orientation_is_not_applied_unless_asked() -> None:
     exif = Image.Exif()
     exif[0x0112] = 6  # stored sideways: viewers turn it 90 degrees clockwise
