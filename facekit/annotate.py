@@ -299,7 +299,13 @@ def check_picture_path(
     The name must end in .png, its folder must exist and be writable, and it must not be a
     folder nor the `source` image itself (which would be overwritten).
     """
+    if not os.fspath(path).strip():
+        # Path("") is ".", the current folder: say what is missing instead.
+        raise FaceValidationError(parameter, "give a file name ending in .png")
     location = Path(path)
+    if location.name.lower() == ".png":
+        # A dot file to pathlib (no suffix): the name itself is missing.
+        raise FaceValidationError(parameter, f"{location} needs a file name before .png")
     if location.suffix.lower() != ".png":
         raise FaceValidationError(parameter, f"{location} must end in .png (a PNG is written)")
     if location.is_dir():

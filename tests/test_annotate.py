@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import pickle
 import struct
 import sys
@@ -308,6 +309,9 @@ def test_save_annotated_writes_the_png_whole_and_leaves_nothing_else(tmp_path: P
     ("name", "message"),
     [
         ("out.jpg", "must end in .png"),
+        (".png", "needs a file name before .png"),
+        ("sub/.PNG", "needs a file name before .png"),
+        ("", "give a file name ending in .png"),
         ("missing/out.png", "does not exist"),
         ("folder.png", "is a folder"),
         ("in.png", "is the input image"),
@@ -319,10 +323,11 @@ def test_a_place_a_picture_cannot_go_is_refused(tmp_path: Path, name: str, messa
     (tmp_path / "sub").mkdir()
     source = tmp_path / "in.png"
     source.write_bytes(encoded(plain(), "PNG"))
+    place = os.path.join(tmp_path, name) if name else ""
     with pytest.raises(FaceValidationError, match=message):
-        check_picture_path(tmp_path / name, source=source, parameter="--annotate")
+        check_picture_path(place, source=source, parameter="--annotate")
     with pytest.raises(FaceValidationError, match=message):
-        save_annotated(tmp_path / name, source, [])
+        save_annotated(place, source, [])
     assert source.read_bytes() == encoded(plain(), "PNG")
 
 

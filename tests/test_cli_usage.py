@@ -100,6 +100,8 @@ MISTAKES = [
     (["detect", "x.png", "--endpoint", HTTPS, "--key", "\u043a\u043b"], "--key: has characters"),
     (["detect", "x.png", "--endpoint", HTTPS, "--key", " k "], "--key: has spaces"),
     (["demo", "--endpoint", "https://example.com", "--key", "k"], "emulator only"),
+    (["detect", "x.png", "--annotate", ""], "--annotate: give a file name ending in .png"),
+    (["demo", "--annotate", ""], "--annotate: give a file name ending in .png"),
     # identify: the target
     (["identify", "x.png"], "give --group ID"),
     (["identify", "missing.png", "--group", "g"], "missing.png is not a file"),
