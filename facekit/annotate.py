@@ -177,6 +177,11 @@ def _points(landmarks: Any) -> list[tuple[float, float]]:
 
 
 def _check_labels(faces: Sequence[DetectedFace], labels: Sequence[str | None] | None) -> None:
+    # A str is a Sequence[str] (no type can refuse it): "al" would label two faces "a", "l".
+    if isinstance(labels, str | bytes | bytearray):
+        raise FaceValidationError(
+            "labels", "give a list of labels, one per face (e.g. [name]), not a single string"
+        )
     if labels is not None and len(labels) != len(faces):
         raise FaceValidationError(
             "labels", f"give one label (or None) per face: {len(labels)} for {len(faces)} faces"
@@ -212,8 +217,8 @@ def annotate_image(
 
     Raises:
         PicturesUnavailableError: Pillow is not installed.
-        FaceValidationError: the image cannot be read or is too large, or `labels` does
-            not have one entry per face.
+        FaceValidationError: the image cannot be read or is too large, or `labels` is a
+            single string or does not have one entry per face.
     """
     check.int_range("max_pixels", max_pixels, 1, _PIXELS_CEILING)
     _check_labels(faces, labels)
@@ -294,7 +299,13 @@ def check_picture_path(
     The name must end in .png, its folder must exist and be writable, and it must not be a
     folder nor the `source` image itself (which would be overwritten).
     """
+    if not os.fspath(path).strip():
+        # Path("") is ".", the current folder: say what is missing instead.
+        raise FaceValidationError(parameter, "give a file name ending in .png")
     location = Path(path)
+    if location.name.lower() == ".png":
+        # A dot file to pathlib (no suffix): the name itself is missing.
+        raise FaceValidationError(parameter, f"{location} needs a file name before .png")
     if location.suffix.lower() != ".png":
         raise FaceValidationError(parameter, f"{location} must end in .png (a PNG is written)")
     if location.is_dir():

@@ -30,7 +30,7 @@ class KeyCredential:
     __slots__ = ("_key",)
 
     def __init__(self, key: str) -> None:
-        self._key = _check_key(key)
+        self._key = checked_key(key)
 
     @property
     def key(self) -> str:
@@ -39,7 +39,7 @@ class KeyCredential:
 
     def update(self, key: str) -> None:
         """Replace the key; requests sent from now on use the new one."""
-        self._key = _check_key(key)
+        self._key = checked_key(key)
 
     def __repr__(self) -> str:
         return "KeyCredential(key=<redacted>)"
@@ -49,11 +49,31 @@ class CredentialTypeError(FaceValidationError, TypeError):
     """A credential of the wrong type or an empty key (a TypeError too, as it always was)."""
 
 
-def _check_key(key: str) -> str:
+def checked_key(key: str, parameter: str = "key") -> str:
+    """`key` if a header can carry it as it is, else FaceValidationError naming `parameter`.
+
+    The error never holds a word of the key.
+    """
     if not isinstance(key, str) or not key.strip():
         del key
-        raise CredentialTypeError("key", "KeyCredential needs a non-empty key string")
-    return key.strip()
+        raise CredentialTypeError(parameter, "give a non-empty key string")
+    problem = _key_problem(key)
+    if problem:
+        del key
+        raise FaceValidationError(parameter, f"{problem}; copy the key again from the resource")
+    return key
+
+
+def _key_problem(key: str) -> str | None:
+    # A key the service could match is printable ASCII: anything else would be sent changed
+    # (trimmed, re-encoded, emptied) or break the request, and could never work.
+    if key != key.strip():
+        return "has spaces or line breaks around it"
+    if not key.isascii():
+        return "has characters that are not ASCII"
+    if not key.isprintable():
+        return "has control characters"
+    return None
 
 
 class AccessToken(NamedTuple):

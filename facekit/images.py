@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import stat
@@ -95,8 +96,12 @@ class ImageUpload:
                 if self.progress is not None:
                     try:
                         self.progress(sent, self.size)
-                    except Exception as exc:
+                    except (asyncio.CancelledError, GeneratorExit):
+                        raise
+                    except BaseException as exc:
                         # The caller's own callback: its failure is theirs, not the network's.
+                        # A SystemExit too: here, in aiohttp's body-writer task, it would end
+                        # the event loop itself (a sync client's thread with it).
                         self.error = FaceValidationError(
                             "progress", f"the progress callback raised {type(exc).__name__}: {exc}"
                         )

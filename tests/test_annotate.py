@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import pickle
 import struct
 import sys
@@ -195,6 +196,20 @@ def test_labels_must_match_the_faces_one_to_one() -> None:
         annotate_image(encoded(plain(), "PNG"), [box(1, 1, 9, 9)], labels=["a", "b"])
 
 
+@pytest.mark.parametrize("labels", ["al", "a", b"ab"], ids=["two letters", "one letter", "bytes"])
+def test_labels_given_as_one_string_are_refused_not_spread_one_letter_a_face(
+    labels: object, tmp_path: Path
+) -> None:
+    # A str is a Sequence[str]: "al" for two faces would label them "a" and "l".
+    faces = [box(1, 1, 9, 9), box(20, 1, 9, 9)][: len(labels)]  # type: ignore[arg-type]
+    with pytest.raises(FaceValidationError, match="give a list of labels") as caught:
+        annotate_image(encoded(plain(), "PNG"), faces, labels=labels)  # type: ignore[arg-type]
+    assert caught.value.parameter == "labels"
+    with pytest.raises(FaceValidationError, match="give a list of labels"):
+        save_annotated(tmp_path / "out.png", encoded(plain(), "PNG"), faces, labels="al")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_exif_orientation_is_not_applied_unless_asked() -> None:
     exif = Image.Exif()
     exif[0x0112] = 6  # stored sideways: viewers turn it 90 degrees clockwise
@@ -294,6 +309,9 @@ def test_save_annotated_writes_the_png_whole_and_leaves_nothing_else(tmp_path: P
     ("name", "message"),
     [
         ("out.jpg", "must end in .png"),
+        (".png", "needs a file name before .png"),
+        ("sub/.PNG", "needs a file name before .png"),
+        ("", "give a file name ending in .png"),
         ("missing/out.png", "does not exist"),
         ("folder.png", "is a folder"),
         ("in.png", "is the input image"),
@@ -305,10 +323,11 @@ def test_a_place_a_picture_cannot_go_is_refused(tmp_path: Path, name: str, messa
     (tmp_path / "sub").mkdir()
     source = tmp_path / "in.png"
     source.write_bytes(encoded(plain(), "PNG"))
+    place = os.path.join(tmp_path, name) if name else ""
     with pytest.raises(FaceValidationError, match=message):
-        check_picture_path(tmp_path / name, source=source, parameter="--annotate")
+        check_picture_path(place, source=source, parameter="--annotate")
     with pytest.raises(FaceValidationError, match=message):
-        save_annotated(tmp_path / name, source, [])
+        save_annotated(place, source, [])
     assert source.read_bytes() == encoded(plain(), "PNG")
 
 

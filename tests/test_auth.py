@@ -12,6 +12,7 @@ from facekit import (
     AccessToken,
     AuthenticationError,
     FaceClient,
+    FaceValidationError,
     KeyCredential,
     RateLimiter,
 )
@@ -108,6 +109,34 @@ def test_key_credential_update_refuses_an_empty_key_and_keeps_the_old_one() -> N
     with pytest.raises(TypeError):
         credential.update("")
     assert credential.key == KEY
+
+
+BAD_KEYS = {
+    "a NUL": "ab\x00cd",
+    "a line break": "abc\r\nX-Evil: 1",
+    "a tab": "ab\tcd",
+    "a DEL": "ab\x7fcd",
+    "non-ASCII letters": "\u043a\u043b\u044e\u0447",
+    "undecodable bytes": "\udcff\udcfe",
+    "a leading space": " abcd",
+    "a trailing newline": "abcd\n",
+}
+
+
+@pytest.mark.parametrize("key", BAD_KEYS.values(), ids=BAD_KEYS.keys())
+def test_key_credential_refuses_a_key_no_header_can_carry(key: str) -> None:
+    with pytest.raises(FaceValidationError) as caught:
+        KeyCredential(key)
+    assert caught.value.parameter == "key"
+    assert key.strip() not in str(caught.value)
+    credential = KeyCredential(KEY)
+    with pytest.raises(FaceValidationError):
+        credential.update(key)
+    assert credential.key == KEY
+
+
+def test_key_credential_keeps_a_key_with_inner_spaces_as_it_is() -> None:
+    assert KeyCredential("ab cd").key == "ab cd"
 
 
 async def test_key_is_sent_as_ocp_apim_subscription_key(fake: FakeTransport) -> None:

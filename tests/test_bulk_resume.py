@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import unicodedata
@@ -232,6 +233,29 @@ async def test_names_equal_in_nfc_are_one_person(emulator: FaceEmulator) -> None
         assert await census(face, "g") == (1, 2, 2)
     plan = plan_people({composed: [photo("jm", 1)], decomposed: [photo("jm", 2)]})
     assert [(o.name, len(o.images)) for o in plan.owners] == [(composed, 2)]
+
+
+async def test_a_person_folder_whose_name_is_not_utf8_is_refused_before_anything_is_sent(
+    emulator: FaceEmulator, tmp_path: Path
+) -> None:
+    root = tmp_path / "people"
+    (root / "ann").mkdir(parents=True)
+    (root / "ann" / "1.png").write_bytes(photo("ann", 1))
+    odd = os.fsencode(root) + b"/al\xffice"
+    os.mkdir(odd)
+    (Path(os.fsdecode(odd)) / "1.png").write_bytes(photo("alice", 1))
+    async with client_for(emulator.endpoint, emulator.key) as face:
+        with pytest.raises(FaceValidationError) as caught:
+            await enroll_people(face, "g", root, large=True)
+    message = str(caught.value)
+    assert f"{root}/al\\xffice: the folder name is not UTF-8 text; rename it" in message
+    message.encode("utf-8")  # printable as it is: no lone surrogate in it
+    assert emulator.log.count() == 0
+    # Given as a mapping, such a name is refused the same way.
+    with pytest.raises(FaceValidationError, match=r"person 'b\\xe9a': the name is not"):
+        plan_people({"b\udce9a": [photo("bea", 1)]})
+    with pytest.raises(FaceValidationError, match=r"person 'b\\ud800a': the name is not"):
+        plan_people({"b\ud800a": [photo("bea", 1)]})
 
 
 async def test_a_person_whose_user_data_was_changed_is_found_through_the_journal(

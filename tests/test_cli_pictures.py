@@ -112,6 +112,8 @@ def test_identify_annotate_draws_the_names(
         (["--annotate", "missing/out.png"], "does not exist"),
         (["--annotate", "photo.png"], "is the input image"),
         (["--annotate", "out.jpg"], "must end in .png"),
+        (["--annotate", ""], "give a file name ending in .png"),
+        (["--annotate", ".png"], ".png needs a file name before .png"),
     ],
 )
 @pytest.mark.parametrize("command", [["detect"], ["identify", "--group", "fam"]])

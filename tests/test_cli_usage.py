@@ -63,6 +63,8 @@ def run(argv: list[str]) -> int:
         return int(exit.code or 0)
 
 
+HTTPS = "https://example.com"
+
 MISTAKES = [
     # detect: the image, the attributes, the models
     (["detect", "missing.png"], "missing.png is not a file"),
@@ -93,7 +95,13 @@ MISTAKES = [
     (["--endpoint", "http://example.com", "--key", "k", "detect", "x.png"], "https is required"),
     (["--endpoint", "https://example.com", "detect", "x.png"], "no key"),
     (["--key", "k", "demo"], "a key but no endpoint"),
+    (["detect", "x.png", "--endpoint", HTTPS, "--key", "ab\x00c"], "--key: has control"),
+    (["detect", "x.png", "--endpoint", HTTPS, "--key", "ab\r\nX: 1"], "--key: has control"),
+    (["detect", "x.png", "--endpoint", HTTPS, "--key", "\u043a\u043b"], "--key: has characters"),
+    (["detect", "x.png", "--endpoint", HTTPS, "--key", " k "], "--key: has spaces"),
     (["demo", "--endpoint", "https://example.com", "--key", "k"], "emulator only"),
+    (["detect", "x.png", "--annotate", ""], "--annotate: give a file name ending in .png"),
+    (["demo", "--annotate", ""], "--annotate: give a file name ending in .png"),
     # identify: the target
     (["identify", "x.png"], "give --group ID"),
     (["identify", "missing.png", "--group", "g"], "missing.png is not a file"),
@@ -139,6 +147,8 @@ MISTAKES = [
     (["emulator", "--training-seconds", "-1"], "--training-seconds: must be a finite"),
     (["emulator", "--write-seconds", "nan"], "--write-seconds: must be a finite"),
     (["emulator", "--fault", "{"], "invalid --fault: Expecting property name"),
+    (["emulator", "--key", ""], "--key: give a non-empty key"),
+    (["emulator", "--key", "a\tb"], "--key: has control characters"),
     (["worker"], "--queue: give the queue's Redis URL"),
     ([], "the following arguments are required: COMMAND"),
     (["recognise", "x.png"], "invalid choice: 'recognise'"),
@@ -333,6 +343,64 @@ def test_key_dash_reads_the_key_from_stdin_without_a_warning(
         == "facekit: error: --key: no key was read (from the prompt or stdin)\n"
     )
     assert configured.log.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("stdin", "message"),
+    [
+        (b"\xffkey\xfe\n", "--key: what was read is not UTF-8 text"),
+        (b"k\x01y\n", "--key: has control characters"),
+    ],
+)
+def test_key_dash_refuses_a_key_no_header_can_carry_before_anything_starts(
+    nothing_starts: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    stdin: bytes,
+    message: str,
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"))
+    assert run(["--endpoint", HTTPS, "--key", "-", "detect", "x.png"]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err == f"facekit: error: {message}; copy the key again from the resource\n"
+
+
+def test_key_dash_refuses_undecodable_bytes_read_with_surrogateescape(
+    nothing_starts: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Under the C locale Python reads stdin with surrogateescape: no decode error, a key
+    # that no header can carry (it was sent as an empty header).
+    raw = io.TextIOWrapper(io.BytesIO(b"\xffkey\n"), encoding="ascii", errors="surrogateescape")
+    monkeypatch.setattr("sys.stdin", raw)
+    assert run(["--endpoint", HTTPS, "--key", "-", "detect", "x.png"]) == EXIT_USAGE
+    assert capsys.readouterr().err == (
+        "facekit: error: --key: has characters that are not ASCII; "
+        "copy the key again from the resource\n"
+    )
+
+
+def test_a_face_key_no_header_can_carry_is_one_line_exit_2(
+    nothing_starts: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("FACE_KEY", "secret\n")
+    assert run(["--endpoint", HTTPS, "detect", "x.png"]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.startswith("facekit: error: FACE_KEY: has spaces or line breaks around it")
+    assert "secret" not in err
+
+
+def test_a_person_folder_not_named_in_utf8_is_one_line_exit_2_before_anything_starts(
+    nothing_starts: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    odd = os.fsencode(nothing_starts / "P") + b"/al\xffice"
+    os.mkdir(odd)
+    with open(odd + b"/1.png", "wb") as handle:
+        handle.write(synthetic_face("alice"))
+    assert run(["enroll", "P", "--group", "g", "--no-journal"]) == EXIT_USAGE
+    captured = capsys.readouterr()
+    assert re.fullmatch(r"facekit: error: [^\n]+\n", captured.err), captured.err
+    assert "P/al\\xffice: the folder name is not UTF-8 text; rename it" in captured.err
+    assert captured.out == ""
 
 
 def test_key_dash_prompts_on_a_terminal(

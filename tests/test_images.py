@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import itertools
+import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -511,3 +512,20 @@ async def test_on_the_wire_a_failing_progress_callback_is_named_not_taken_for_th
         await client.detect(DATA, progress=progress)
 
     assert caught.value.parameter == "progress"
+
+
+async def test_on_the_wire_a_progress_callback_raising_system_exit_is_named_and_the_loop_lives(
+    wire: tuple[Wire, FaceClient],
+) -> None:
+    # The callback runs in aiohttp's body-writer task, where a SystemExit would end the
+    # event loop itself: it is the caller's FaceValidationError like any other failure.
+    _, client = wire
+
+    def progress(sent: int, total: int | None) -> None:
+        sys.exit(3)
+
+    with pytest.raises(FaceValidationError) as caught:
+        await client.detect(DATA, progress=progress)
+    assert caught.value.parameter == "progress"
+    assert str(caught.value).startswith("progress: the progress callback raised SystemExit")
+    assert len(await client.detect(DATA)) == 1

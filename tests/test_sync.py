@@ -548,6 +548,99 @@ def test_a_call_from_a_progress_callback_on_the_loop_thread_is_refused(
     assert "its own event loop thread" in str(errors[0])
 
 
+SIGNAL_SCRIPT = """
+import asyncio, sys, time
+from facekit import AccessToken, FaceError, KeyCredential
+from facekit.emulator import synthetic_face
+from facekit.sync import FaceClient
+
+endpoint, key, where, kind = sys.argv[1:]
+error = {"SystemExit": SystemExit(3), "KeyboardInterrupt": KeyboardInterrupt()}[kind]
+
+
+class Token:
+    calls = 0
+
+    async def get_token(self, *scopes):
+        Token.calls += 1
+        if Token.calls == 1:
+            raise error
+        return AccessToken("not-a-token-the-emulator-knows", int(time.time()) + 3600)
+
+
+def progress(sent, total):
+    raise error
+
+
+image = synthetic_face("ann", 1)
+if where == "progress":
+    face = FaceClient(endpoint, KeyCredential(key))
+    call = lambda: face.detect(image, return_face_id=False, progress=progress)
+elif where == "task":
+    face = FaceClient(endpoint, KeyCredential(key))
+
+    async def spawn():
+        async def inner():
+            raise error
+
+        await asyncio.get_running_loop().create_task(inner())
+
+    call = lambda: face._portal.run(spawn())
+else:
+    face = FaceClient(endpoint, Token())
+    call = lambda: face.person_groups.list().collect()
+for attempt in range(2):
+    try:
+        result = call()
+        print("result", len(result))
+    except FaceError as caught:
+        print(type(caught).__name__, getattr(caught, "parameter", "-"), caught)
+if where == "progress":
+    print("after", len(face.detect(image, return_face_id=False)))
+if where == "task":
+    print("after", len(face.person_groups.list().collect()))
+face.close()
+print("closed")
+"""
+
+
+@pytest.mark.parametrize("kind", ["SystemExit", "KeyboardInterrupt"])
+@pytest.mark.parametrize("where", ["progress", "get_token", "task"])
+def test_a_system_exit_on_the_loop_thread_is_a_face_error_and_the_client_goes_on(
+    face_emulator: FaceEmulator, where: str, kind: str
+) -> None:
+    arguments = [face_emulator.endpoint, face_emulator.key, where, kind]
+    done = subprocess.run(
+        [sys.executable, "-W", "error", "-X", "dev", "-c", SIGNAL_SCRIPT, *arguments],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    lines = done.stdout.splitlines()
+    if where == "progress":
+        # Each time: the callback's own error, named; nothing sent twice or left running.
+        expected = f"FaceValidationError progress progress: the progress callback raised {kind}"
+        assert lines[0].startswith(expected), lines
+        assert lines[1].startswith(expected), lines
+        assert lines[2:] == ["after 1", "closed"]
+    elif where == "task":
+        # A task the call awaits raised it: asyncio lets it out of the loop, which goes on.
+        assert lines[0].startswith("FaceError - "), lines
+        assert lines[1].startswith("FaceError - "), lines
+        assert kind in lines[0]
+        assert lines[2:] == ["after 0", "closed"]
+    else:
+        assert lines[0].startswith("FaceError - "), lines
+        assert kind in lines[0]
+        # The loop lives on: the next call reaches the service (which knows no such token).
+        assert lines[1].startswith("AuthenticationError"), lines
+        assert lines[2:] == ["closed"]
+
+
 def test_a_client_dropped_without_close_is_closed_when_collected(
     face_emulator: FaceEmulator,
 ) -> None:

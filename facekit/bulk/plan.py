@@ -201,6 +201,25 @@ class _Problems:
         )
 
 
+def _is_text(name: str) -> bool:
+    # A name read from a folder that is not UTF-8 holds lone surrogates (os.fsdecode's
+    # escapes): no request, tag or journal line can carry it.
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _shown(name: str | Path) -> str:
+    r"""`name` printable: the byte a surrogate escape stands for as \xNN (else \udNNN)."""
+    text = str(name)
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _label(source: object, root: Path | None) -> str:
     if isinstance(source, os.PathLike):
         path = Path(source)
@@ -334,6 +353,12 @@ def plan_people(
     for name, sources in layout.items():
         if not isinstance(name, str) or not name.strip():
             problems.add(f"person name {name!r}: must be a non-empty string")
+            continue
+        if not _is_text(name):
+            if root is not None:
+                problems.add(f"{_shown(root / name)}: the folder name is not UTF-8 text; rename it")
+            else:
+                problems.add(f"person '{_shown(name)}': the name is not text (lone surrogates)")
             continue
         key = person_key(name)
         if len(key) > check.NAME_MAX:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import uuid
 from collections.abc import Callable
 
 from .. import _validation
 from .._options import resolve_api_version
+from ..auth import checked_key
 from ..errors import FaceValidationError
 from .arguments import container_of, image_argument, target_of
 from .connection import client_options, configured_endpoint
@@ -29,6 +31,10 @@ def check(args: argparse.Namespace) -> None:
         raise FaceValidationError(
             "--key", "a key but no endpoint: give --endpoint or set FACE_ENDPOINT"
         )
+    if args.key is not None and args.key != "-":
+        checked_key(args.key, "--key")
+    elif args.key is None and configured_endpoint(args) and os.environ.get("FACE_KEY"):
+        checked_key(os.environ["FACE_KEY"], "FACE_KEY")
     _COMMANDS.get(args.command, _nothing)(args)
 
 
@@ -44,6 +50,9 @@ def _emulator(args: argparse.Namespace) -> None:
             raise FaceValidationError(flag, "is an option of the client commands, not of emulator")
     if args.json:
         raise FaceValidationError("--json", "is an option of the client commands, not of emulator")
+    if args.key is not None:
+        # An empty key would be replaced by a random one: not the key that was asked for.
+        checked_key(args.key, "--key")
     if args.subscription_id is not None:
         _uuid("--subscription-id", args.subscription_id)
     if not 0 <= args.port <= 65535:

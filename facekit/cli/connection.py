@@ -11,7 +11,7 @@ import sys
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-from ..auth import KeyCredential
+from ..auth import KeyCredential, checked_key
 from ..client import FaceClient
 from ..errors import FaceValidationError
 from ..ratelimit import Limiter, RateLimiter
@@ -76,11 +76,18 @@ def read_key(args: argparse.Namespace) -> None:
     """Resolve `--key -`: a prompt on a terminal, else the first line of stdin."""
     if getattr(args, "key", None) != "-":
         return
-    key = getpass.getpass("Face key: ") if sys.stdin.isatty() else sys.stdin.readline()
-    args.key = key.strip()
+    try:
+        key = getpass.getpass("Face key: ") if sys.stdin.isatty() else sys.stdin.readline()
+    except UnicodeDecodeError:
+        raise FaceValidationError(
+            "--key", "what was read is not UTF-8 text; copy the key again from the resource"
+        ) from None
+    # Only the line's end goes: spaces around a key are a mistake to show, not to hide.
+    args.key = key.rstrip("\r\n")
     args.key_was_read = True
-    if not args.key:
+    if not args.key.strip():
         raise FaceValidationError("--key", "no key was read (from the prompt or stdin)")
+    checked_key(args.key, "--key")
 
 
 def warn_of_key_flag(args: argparse.Namespace) -> None:

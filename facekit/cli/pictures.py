@@ -55,7 +55,7 @@ def picture_of(args: argparse.Namespace) -> Picture | None:
     cannot decode or that is too large.
     """
     out = getattr(args, "annotate", None)
-    if not out:
+    if out is None:
         return None
     require_pictures()
     source = str(args.image)
@@ -83,7 +83,8 @@ def demo_picture_path(args: argparse.Namespace, default: Path) -> Path | None:
     None when Pillow is missing and --annotate was not given: the demo runs without it.
     """
     out = getattr(args, "annotate", None)
-    if out:
+    if out is not None:
+        # Even an empty one: it is checked (and refused), not taken for no --annotate.
         require_pictures()
         return check_picture_path(out, parameter=OPTION)
     try:

@@ -64,7 +64,7 @@ class _Loop:
                     "(from a progress callback?): that call would wait for itself forever"
                 )
             loop = self.loop or self._start()
-            return asyncio.run_coroutine_threadsafe(coroutine, loop)
+            return asyncio.run_coroutine_threadsafe(_guarded(coroutine), loop)
 
     def _start(self) -> asyncio.AbstractEventLoop:
         """Start the loop thread (the lock held)."""
@@ -114,7 +114,14 @@ def _serve(loop: asyncio.AbstractEventLoop, ready: threading.Event) -> None:
     asyncio.set_event_loop(loop)
     loop.call_soon(ready.set)
     try:
-        loop.run_forever()
+        while True:
+            try:
+                loop.run_forever()
+            except (KeyboardInterrupt, SystemExit):
+                # No signal reaches this thread: a task of the loop raised it (a callback's,
+                # a credential's) and asyncio let it out. The task holds it; the loop goes on.
+                continue
+            break
     finally:
         try:
             loop.run_until_complete(loop.shutdown_asyncgens())
@@ -122,6 +129,21 @@ def _serve(loop: asyncio.AbstractEventLoop, ready: threading.Event) -> None:
         finally:
             asyncio.set_event_loop(None)
             loop.close()
+
+
+async def _guarded(coroutine: Coroutine[Any, Any, T]) -> T:
+    """`coroutine`, a SystemExit or KeyboardInterrupt from within it made a FaceError.
+
+    Raised on the loop thread, neither is the caller's signal: asyncio would let it end the
+    loop, and the calling thread would exit or see every later call fail.
+    """
+    try:
+        return await coroutine
+    except (KeyboardInterrupt, SystemExit) as exc:
+        raise FaceError(
+            f"{type(exc).__name__} was raised on the facekit.sync.FaceClient's event loop "
+            "thread (by a callback or a credential?); the call was stopped"
+        ) from exc
 
 
 async def _shutdown(aclose: Callable[[], Awaitable[None]] | None) -> None:
