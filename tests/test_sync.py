@@ -604,14 +604,10 @@ print("closed")
 """
 
 
-@pytest.mark.parametrize("kind", ["SystemExit", "KeyboardInterrupt"])
-@pytest.mark.parametrize("where", ["progress", "get_token", "task"])
-def test_a_system_exit_on_the_loop_thread_is_a_face_error_and_the_client_goes_on(
-    face_emulator: FaceEmulator, where: str, kind: str
-) -> None:
-    arguments = [face_emulator.endpoint, face_emulator.key, where, kind]
+def run_python(*arguments: str) -> subprocess.CompletedProcess[str]:
+    """Run this Python with `arguments` (at most 30 s); it must exit 0."""
     done = subprocess.run(
-        [sys.executable, "-W", "error", "-X", "dev", "-c", SIGNAL_SCRIPT, *arguments],
+        [sys.executable, *arguments],
         capture_output=True,
         text=True,
         timeout=30,
@@ -619,6 +615,16 @@ def test_a_system_exit_on_the_loop_thread_is_a_face_error_and_the_client_goes_on
         cwd=ROOT,
     )
     assert done.returncode == 0, done.stderr
+    return done
+
+
+@pytest.mark.parametrize("kind", ["SystemExit", "KeyboardInterrupt"])
+@pytest.mark.parametrize("where", ["progress", "get_token", "task"])
+def test_a_system_exit_on_the_loop_thread_is_a_face_error_and_the_client_goes_on(
+    face_emulator: FaceEmulator, where: str, kind: str
+) -> None:
+    arguments = [face_emulator.endpoint, face_emulator.key, where, kind]
+    done = run_python("-W", "error", "-X", "dev", "-c", SIGNAL_SCRIPT, *arguments)
     assert done.stderr == ""
     lines = done.stdout.splitlines()
     if where == "progress":
@@ -669,15 +675,7 @@ def test_a_script_that_never_closes_its_client_exits_at_once(
     face_emulator: FaceEmulator,
 ) -> None:
     started = time.monotonic()
-    done = subprocess.run(
-        [sys.executable, "-W", "error", "-c", SCRIPT, face_emulator.endpoint, face_emulator.key],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-        cwd=ROOT,
-    )
-    assert done.returncode == 0, done.stderr
+    done = run_python("-W", "error", "-c", SCRIPT, face_emulator.endpoint, face_emulator.key)
     assert done.stdout.strip() == "0"
     assert "Unclosed" not in done.stderr
     assert done.stderr == ""
@@ -708,15 +706,7 @@ face.close()
 def test_a_client_inherited_through_fork_says_so_instead_of_hanging(
     face_emulator: FaceEmulator,
 ) -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", FORK_SCRIPT, face_emulator.endpoint, face_emulator.key],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-        cwd=ROOT,
-    )
-    assert done.returncode == 0, done.stderr
+    done = run_python("-c", FORK_SCRIPT, face_emulator.endpoint, face_emulator.key)
     lines = done.stdout.splitlines()
     assert lines[0].startswith("child: this facekit.sync.FaceClient was started in another process")
     assert lines[1] == "parent: 0 0"
