@@ -202,15 +202,3 @@ def test_the_demo_checks_its_annotate_path_before_starting(
     assert captured.out == ""  # no emulator started, no step run
     assert captured.err.startswith("facekit: error: --annotate: the folder")
     assert captured.err.count("\n") == 1
-
-
-def test_without_pillow_the_demo_still_runs_and_says_how_to_get_the_picture(
-    unconfigured: None,  # noqa: F811
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    monkeypatch.setitem(sys.modules, "PIL", None)
-    assert main(["demo"]) == EXIT_OK
-    out = capsys.readouterr().out
-    assert f"(for a picture of it with the names drawn: {PICTURES_HINT})" in out
-    assert "clara (" in out

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shlex
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import aiohttp
 import pytest
 
 import facekit.cli.errors as exit_codes
+from facekit.annotate import PICTURES_HINT
 from facekit.cli import EXIT_OK, EXIT_USAGE, main
 from facekit.cli.app import build_parser, parse
 from facekit.emulator import FaceEmulator, group_photo, synthetic_face
@@ -285,14 +287,19 @@ def test_detect_shows_every_attribute_asked_for_one_face_a_block(
     assert configured.log.count("Face_Detect*", status=200) == 1
 
 
-def test_the_demo_prints_a_json_summary(
+def test_the_demo_prints_a_json_summary_and_runs_without_pillow(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.delenv("FACE_ENDPOINT", raising=False)
     monkeypatch.delenv("FACE_KEY", raising=False)
+    # Without Pillow, too (one demo run for both): it runs and says how to get the picture.
+    monkeypatch.setitem(sys.modules, "PIL", None)
     assert main(["demo", "--json"]) == EXIT_OK
     captured = capsys.readouterr()
     summary = json.loads(captured.out)
+    assert f"(for a picture of it with the names drawn: {PICTURES_HINT})" in captured.err
+    assert "clara (" in captured.err
+    assert summary["picture"] is None
     assert summary["ok"] is True
     assert summary["enrolled"] == {
         "group": "facekit-demo-family",
