@@ -17,7 +17,7 @@ import attrs
 import yarl
 
 from ._retry import RetryPolicy
-from ._secrets import shorten
+from ._secrets import SecretText, shorten
 from ._versions import DEFAULT_API_VERSION, check_api_version, version_of_api_path
 from .auth import KEY_HEADER
 from .errors import FaceValidationError
@@ -35,9 +35,9 @@ __all__ = [
     "check_retry_policy",
     "check_seconds",
     "is_loopback",
-    "limited_access_token_problem",
     "normalize_endpoint",
     "resolve_api_version",
+    "secret_access_token",
 ]
 
 #: The default cap on a reply body. The largest legitimate Face reply is a page of 1,000
@@ -231,19 +231,20 @@ def check_headers(headers: Any) -> dict[str, str]:
     return checked
 
 
-def limited_access_token_problem(value: Any) -> str | None:
-    """What is wrong with a Limited Access token (None: a header value, or no token).
+def secret_access_token(value: Any) -> tuple[SecretText | None, str | None]:
+    """A Limited Access token as a SecretText (None: no token), and what is wrong with it.
 
-    It returns rather than raises, so that the caller can drop the token from its frame
-    before raising: the token is a secret, and error reporters render frames' locals.
+    It returns the problem rather than raising it, so that the caller can drop the token
+    from its frame before raising: the token is a secret, and error reporters render
+    frames' locals. A token with a problem comes back as None.
     """
     if value is None:
-        return None
+        return None, None
     if not isinstance(value, str) or not value.strip():
-        return "must be a non-empty string or None"
+        return None, "must be a non-empty string or None"
     if _HEADER_VALUE_FORBIDDEN.search(value):
-        return "contains CR, LF or another control character"
-    return None
+        return None, "contains CR, LF or another control character"
+    return SecretText(value), None
 
 
 def check_seconds(parameter: str, value: Any) -> float:

@@ -18,11 +18,10 @@ from ._options import (
     check_max_retries,
     check_retry_policy,
     check_seconds,
-    limited_access_token_problem,
     normalize_endpoint,
     resolve_api_version,
+    secret_access_token,
 )
-from ._secrets import SecretText
 from ._versions import DEFAULT_API_VERSION
 from .auth import KeyCredential, TokenCredential
 from .coalesce import CoalesceSettings, coalesce_settings
@@ -123,10 +122,7 @@ class FaceClient(FaceOperations):
         coalesce_identify: bool | float | CoalesceSettings = False,
     ) -> None:
         # The token is a secret: out of this frame's locals before anything can raise.
-        problem = limited_access_token_problem(limited_access_token)
-        token = (
-            None if problem or limited_access_token is None else SecretText(limited_access_token)
-        )
+        token, problem = secret_access_token(limited_access_token)
         del limited_access_token
         if problem:
             raise FaceValidationError("limited_access_token", problem)
@@ -223,10 +219,7 @@ class FaceClient(FaceOperations):
 
         Closing the copy does not close the shared connections; close the original.
         """
-        problem = limited_access_token_problem(limited_access_token)
-        token = (
-            None if problem or limited_access_token is None else SecretText(limited_access_token)
-        )
+        token, problem = secret_access_token(limited_access_token)
         del limited_access_token
         if problem:
             raise FaceValidationError("limited_access_token", problem)

@@ -9,8 +9,7 @@ from typing import Any, Self
 
 from .. import _retry
 from .. import client as aio
-from .._options import DEFAULT_MAX_RESPONSE_BYTES, limited_access_token_problem
-from .._secrets import SecretText
+from .._options import DEFAULT_MAX_RESPONSE_BYTES, secret_access_token
 from ..auth import KeyCredential, TokenCredential
 from ..coalesce import CoalesceSettings
 from ..errors import FaceValidationError
@@ -76,10 +75,7 @@ class FaceClient(FaceOperations):
         coalesce_identify: bool | float | CoalesceSettings = False,
     ) -> None:
         # The token is a secret: out of this frame's locals before anything can raise.
-        problem = limited_access_token_problem(limited_access_token)
-        token = (
-            None if problem or limited_access_token is None else SecretText(limited_access_token)
-        )
+        token, problem = secret_access_token(limited_access_token)
         del limited_access_token
         if problem:
             raise FaceValidationError("limited_access_token", problem)
@@ -161,10 +157,7 @@ class FaceClient(FaceOperations):
 
         Closing the copy does not close the shared connections; close the original.
         """
-        problem = limited_access_token_problem(limited_access_token)
-        token = (
-            None if problem or limited_access_token is None else SecretText(limited_access_token)
-        )
+        token, problem = secret_access_token(limited_access_token)
         del limited_access_token
         if problem:
             raise FaceValidationError("limited_access_token", problem)
