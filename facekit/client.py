@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Mapping
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from . import _retry
+from ._closing import AsyncClosing
 from ._options import (
     DEFAULT_MAX_RESPONSE_BYTES,
     SessionConfig,
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_API_VERSION", "FaceClient"]
 
 
-class FaceClient(FaceOperations):
+class FaceClient(FaceOperations, AsyncClosing):
     """Async client of the Face REST API.
 
     Use it as `async with FaceClient(endpoint, KeyCredential(key)) as face:`. Detect,
@@ -283,17 +283,6 @@ class FaceClient(FaceOperations):
             await self._coalescer.aclose()
         if self._owner:
             await self._session.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     def __repr__(self) -> str:
         if "_session" not in vars(self):

@@ -11,13 +11,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import anyio
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from .._closing import AsyncClosing
 from ..errors import FaceConnectionError, FaceValidationError
 from ..ratelimit import ArrivalLine, Limiter
 
@@ -83,7 +83,7 @@ def resource_key(resource: str, prefix: str = "facekit:rate") -> str:
     return f"{prefix}:{{{digest}}}"
 
 
-class RedisRateLimiter:
+class RedisRateLimiter(AsyncClosing):
     """The RateLimiter interface (acquire, 429 pause, burst) with its state on Redis.
 
     `redis` is a URL (`redis://host:6379/0`, owned and closed by this limiter) or a
@@ -244,17 +244,6 @@ class RedisRateLimiter:
         self._pending_pause_us = 0
         if self._owned:
             await self._redis.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     def __repr__(self) -> str:
         return f"RedisRateLimiter(resource={self.resource!r}, rate={self.rate:g}/s)"
