@@ -54,7 +54,7 @@ class AiohttpTransport:
         """Send one request; the reply read under the cap, or why there is none."""
         if self.closed:
             return NoReply(kind=None, reason="the client is closed")
-        session = self.client_session()
+        session = self._session or self.client_session()
         try:
             # Not `async with`: its exit, like `reply.read()`, awaits aiohttp's body-writer
             # task, which aiohttp cancels itself once the reply is complete. A cancellation
@@ -68,15 +68,24 @@ class AiohttpTransport:
                 optional["params"] = list(request.query)
             if request.body is not None:
                 optional["data"] = request.body
-            else:
+            elif request.method in _BODY_METHODS:
                 skipped = _skipped_headers(request)
                 if skipped is not None:
                     optional["skip_auto_headers"] = skipped
+            # Immutable, and nearly every request has the client's own two values: the
+            # last one is compared first, without building a key.
+            timeout = self._last_timeout
+            if (
+                timeout is None
+                or timeout.total != request.timeout
+                or timeout.sock_connect != request.connect_timeout
+            ):
+                timeout = self._timeout(request.timeout, request.connect_timeout)
             reply = await session.request(
                 request.method,
                 request.url,
                 headers=request.headers,
-                timeout=self._timeout(request.timeout, request.connect_timeout),
+                timeout=timeout,
                 allow_redirects=False,
                 # facekit decodes gzip and deflate itself, under its size cap.
                 auto_decompress=False,
@@ -104,11 +113,6 @@ class AiohttpTransport:
             return no_reply(exc, request)
 
     def _timeout(self, total: float, connect: float) -> aiohttp.ClientTimeout:
-        # Immutable, and nearly every request has the client's own two values: the last
-        # one is compared first, without building a key.
-        last = self._last_timeout
-        if last is not None and last.total == total and last.sock_connect == connect:
-            return last
         timeout = self._timeouts.get((total, connect))
         if timeout is None:
             if len(self._timeouts) >= 64:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from typing import Protocol, runtime_checkable
@@ -21,6 +21,8 @@ class Limiter(Protocol):
 
     `acquire()` is awaited before every attempt; `pause(seconds)` is called after a 429
     with the wait the service asked for, and must hold every caller back until then.
+    A limiter may also have `try_acquire() -> bool`, which takes a slot that is free now
+    without awaiting (False: the client awaits `acquire()`); RateLimiter has it.
     """
 
     async def acquire(self) -> None:
@@ -62,18 +64,6 @@ def estimated_wait(
     arrival = max(theoretical_arrival, now, gate_open_at) + max(queued - 1, 0) * interval
     start = max(now, arrival - tolerance, gate_open_at)
     return start - now
-
-
-def _event_loop_time() -> float:
-    """anyio.current_time(), read straight from a running asyncio loop.
-
-    Under asyncio both are the loop's time(); anyio first finds out which library runs
-    (a few sniffing calls per request). Under another library, anyio answers.
-    """
-    try:
-        return asyncio.get_running_loop().time()
-    except RuntimeError:
-        return anyio.current_time()
 
 
 class ArrivalLine:
@@ -141,7 +131,9 @@ class RateLimiter:
             raise FaceValidationError("burst", "must be an integer of at least 1")
         self._interval = 1.0 / rate
         self._tolerance = (burst - 1) * self._interval
-        self._clock = clock or _event_loop_time
+        # Only differences of the clock matter (waits are slept with anyio.sleep), so the
+        # monotonic clock serves any event loop, and costs less than asking for the loop.
+        self._clock = clock or time.monotonic
         self._theoretical_arrival = float("-inf")
         self._gate_open_at = float("-inf")
         self._line = ArrivalLine()
@@ -194,11 +186,11 @@ class RateLimiter:
             queued=len(self._line),
         )
 
-    def _take_free_slot(self) -> bool:
+    def try_acquire(self) -> bool:
         """Take a slot that starts now if nobody is in line and the gate is open.
 
-        A caller that gets one has nothing to wait for, so it need not line up; anyone
-        already in line keeps its turn (False: go through `acquire`'s line).
+        A caller that gets one has nothing to wait for, so it need not line up or await;
+        anyone already in line keeps its turn (False: await `acquire()` instead).
         """
         if self._line._waiting:
             return False
@@ -213,7 +205,7 @@ class RateLimiter:
 
     async def acquire(self) -> None:
         """Wait for the gate and for this caller's slot, in arrival order."""
-        if self._take_free_slot():
+        if self.try_acquire():
             return
         async with self._line.turn():
             while True:

@@ -17,8 +17,10 @@ import logging
 import os
 import platform
 import random
+import struct
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from asyncio import get_running_loop
+from collections.abc import Callable, Coroutine, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 from urllib.parse import quote
 
@@ -60,7 +62,13 @@ from .errors import (
 from .images import ImageUpload
 from .models._serde import structure, to_wire
 from .ratelimit import Limiter
-from .transport import ACCEPT_ENCODING, NoReply, Transport, TransportReply, TransportRequest
+from .transport import (
+    ACCEPT_ENCODING,
+    NoReply,
+    Transport,
+    TransportReply,
+    attempt_request,
+)
 
 if TYPE_CHECKING:
     import aiohttp
@@ -81,7 +89,6 @@ T = TypeVar("T")
 
 USER_AGENT = f"facekit/{__version__} Python/{platform.python_version()} aiohttp/{AIOHTTP_VERSION}"
 CLIENT_REQUEST_ID = "x-ms-client-request-id"
-_REQUEST_ID_HEADERS = ("apim-request-id", "x-ms-request-id", "request-id")
 #: How many URLs a session keeps built (a call repeated, a poll, a page of a list).
 _URL_CACHE_SIZE = 512
 
@@ -105,12 +112,8 @@ class RawResponse:
     def json(self) -> Any:
         """The body as JSON; FaceResponseError if it is not JSON."""
         try:
-            # isspace() rather than strip(): no copy of the body (b"".isspace() is False).
-            if not self.body or self.body.isspace():
-                return None
-            # The decoder json.loads uses, without loads' checks of what it was given.
-            return _JSON_DECODER.decode(self.body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+            return _json_of(self.body)
+        except ValueError:
             problem = "is not JSON"
         except RecursionError:
             problem = "is JSON nested too deeply to decode"
@@ -121,7 +124,34 @@ class RawResponse:
         )
 
 
+def _json_of(body: bytes) -> Any:
+    """The body as JSON (None if empty); ValueError if it is not JSON.
+
+    RecursionError if it is nested too deeply to decode.
+    """
+    # isspace() rather than strip(): no copy of the body (b"".isspace() is False).
+    if not body or body.isspace():
+        return None
+    text = body.decode("utf-8")
+    try:
+        # json's own C scanner, without the two Python frames and whitespace matches
+        # around it, for a body that starts with its value...
+        value, end = _JSON_SCAN(text, 0)
+    except StopIteration:
+        # ...else (leading whitespace, or not JSON) the decoder says what it is.
+        return _JSON_DECODER.decode(text)
+    # Only JSON's own whitespace may follow (str.isspace() takes more).
+    if end == len(text) or not text[end:].strip(" \t\n\r"):
+        return value
+    raise ValueError("more after the JSON value")
+
+
 _JSON_DECODER = json_module.JSONDecoder()
+#: What decoding a reply and structuring it raise when the reply does not fit.
+_PARSE_ERRORS = (cattrs.BaseValidationError, ValueError, TypeError, RecursionError)
+_JSON_SCAN: Callable[[str, int], tuple[Any, int]] = _JSON_DECODER.scan_once  # type: ignore[attr-defined]
+#: `send`'s `result`: the RawResponse itself.
+_RAW: Any = object()
 
 _captured: contextvars.ContextVar[list[RawResponse] | None] = contextvars.ContextVar(
     "facekit_captured_responses", default=None
@@ -167,13 +197,12 @@ class _Pool:
         #: The event loop of the first request: connections belong to it.
         self.loop: asyncio.AbstractEventLoop | None = None
 
-    def check_loop(self) -> None:
-        """Refuse a request from another event loop than the first one's (a clear error).
+    def adopt(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Take the loop of the first request; refuse any other one later (a clear error).
 
         A client's connections belong to the loop that opened them; reused from another
         (a second asyncio.run(), a thread with its own loop) they fail deep in aiohttp.
         """
-        loop = asyncio.get_running_loop()
         if self.loop is None:
             self.loop = loop
         elif loop is not self.loop:
@@ -191,14 +220,16 @@ class _Pool:
 
 
 # Not frozen: nothing changes a call once built, and a frozen attrs class costs an
-# object.__setattr__ per field on every call.
-@attrs.define(kw_only=True)
+# object.__setattr__ per field on every call. Built with positional arguments (one per
+# call): matching ten keywords costs more than the rest of building it.
+@attrs.define
 class _Call:
     """One call, checked and ready to send: everything but the credential."""
 
     method: str
     url: yarl.URL
     query: list[tuple[str, str]]
+    #: The headers of this call beyond the session's (which every call sends).
     headers: Mapping[str, str]
     #: The JSON body, encoded; an upload streams from `upload` instead.
     body: bytes | None = attrs.field(repr=lambda body: "None" if body is None else "<bytes>")
@@ -206,6 +237,8 @@ class _Call:
     idempotent: bool
     settings: CallSettings
     client_request_id: str
+    #: The URL's text, when known (`_route`).
+    url_text: str | None
 
 
 class FaceSession:
@@ -243,6 +276,8 @@ class FaceSession:
         else:
             raise CredentialTypeError("credential", "must be a KeyCredential or a TokenCredential")
         self._rand = rand or random.random
+        #: The limiter's way to take a free slot at once, if it has one (RateLimiter).
+        self._try_acquire: Callable[[], bool] | None = getattr(rate_limiter, "try_acquire", None)
         self.base_url = self._base_for(config.api_version)
         base = self.base_url
         self._origin = (base.scheme, (base.host or "").lower(), base.port)
@@ -255,10 +290,9 @@ class FaceSession:
             **config.headers,
         }
         self._settings = CallSettings(retry=config.retry, timeout=config.timeout, headers={})
-        #: URLs url_for built (checked against the version's routes), by method and path.
-        self._urls: dict[tuple[str | None, ...], yarl.URL] = {}
-        #: Their text (a RawResponse's url): yarl builds it anew on every str().
-        self._url_texts: dict[yarl.URL, str] = {}
+        #: URLs url_for built (checked against the version's routes) and their text, by
+        #: method and path.
+        self._urls: dict[tuple[str | None, ...], tuple[yarl.URL, str]] = {}
 
     def _base_for(self, version: str) -> yarl.URL:
         endpoint = self.config.endpoint
@@ -310,10 +344,14 @@ class FaceSession:
         operations that always go to one, such as snapshots): FaceValidationError before
         anything is sent, naming the versions that have it.
         """
+        return self._route(path, method, version)[0]
+
+    def _route(self, path: Sequence[str], method: str, version: str | None) -> tuple[yarl.URL, str]:
+        """`url_for`'s URL and its text (a RawResponse's url), built once per route."""
         key = (method, version, *path)
-        url = self._urls.get(key)
-        if url is not None:
-            return url
+        known = self._urls.get(key)
+        if known is not None:
+            return known
         for segment in path:
             if segment in ("", ".", ".."):
                 raise FaceValidationError("path", f"invalid path segment {segment!r}")
@@ -325,10 +363,9 @@ class FaceSession:
         if len(self._urls) >= _URL_CACHE_SIZE:
             # Ids make most URLs unique: the cache keeps the recent ones, not all of them.
             self._urls.clear()
-            self._url_texts.clear()
-        self._urls[key] = url
-        self._url_texts[url] = str(url)
-        return url
+        # yarl builds the text anew on every str().
+        known = self._urls[key] = (url, str(url))
+        return known
 
     def resolve_location(self, location: str, *, version: str | None = None) -> yarl.URL:
         """Resolve an Operation-Location under the API base; refuse other hosts.
@@ -370,7 +407,7 @@ class FaceSession:
     # -- sending ------------------------------------------------------------------------
 
     @overload
-    async def call(
+    def call(
         self,
         method: str,
         path: Sequence[str],
@@ -382,10 +419,10 @@ class FaceSession:
         idempotent: bool,
         options: CallOptions | None = ...,
         version: str | None = ...,
-    ) -> T: ...
+    ) -> Coroutine[Any, Any, T]: ...
 
     @overload
-    async def call(
+    def call(
         self,
         method: str,
         path: Sequence[str],
@@ -397,9 +434,9 @@ class FaceSession:
         idempotent: bool,
         options: CallOptions | None = ...,
         version: str | None = ...,
-    ) -> None: ...
+    ) -> Coroutine[Any, Any, None]: ...
 
-    async def call(
+    def call(
         self,
         method: str,
         path: Sequence[str],
@@ -411,30 +448,25 @@ class FaceSession:
         idempotent: bool,
         options: CallOptions | None = None,
         version: str | None = None,
-    ) -> Any:
+    ) -> Coroutine[Any, Any, Any]:
         """Send one operation and parse its JSON reply into `result` (None: no body).
 
         `version` sends it to another API version than the client's (snapshots: v1.0).
+        Await it at once: the call is checked now (a mistake raises here, before any
+        request), and the coroutine returned is the send loop itself, one frame fewer
+        than a coroutine of its own would cost on every call and every resumption.
         """
-        response = await self.send(
-            method,
-            self.url_for(path, method=method, version=version),
-            params=params,
-            json=json,
-            upload=upload,
-            idempotent=idempotent,
-            options=options,
-        )
-        if result is None:
-            return None
-        return self.parse(response, result)
+        url, url_text = self._route(path, method, version)
+        # The URL is the endpoint's by construction: no origin check.
+        prepared = self._prepare(method, url, params, json, upload, idempotent, options, url_text)
+        return self._send(prepared, result)
 
     def parse(self, response: RawResponse, result: type[T]) -> T:
         """The reply's JSON as `result`; FaceResponseError if it does not fit."""
         data = response.json()
         try:
             return structure(data, result)
-        except (cattrs.BaseValidationError, ValueError, TypeError, RecursionError) as exc:
+        except _PARSE_ERRORS as exc:
             details = "; ".join(_validation_messages(exc))
         # Raised outside the handler: the converter's frames hold the whole reply.
         del data
@@ -462,25 +494,62 @@ class FaceSession:
         error is raised from this frame with no chained cause: the credential lives only
         in the frames of `_attempt` and below, which no raised error's traceback includes.
         """
-        call = self._prepare(method, url, params, json, upload, idempotent, options)
-        self._pool.check_loop()
+        response: RawResponse = await self._send(
+            self._prepare(method, url, params, json, upload, idempotent, options), _RAW
+        )
+        return response
+
+    async def _send(self, call: _Call, result: Any) -> Any:
+        """The loop of `send` and `call`: attempts until `decide` ends them.
+
+        Returns the reply parsed into `result` (None: nothing; `_RAW`: the RawResponse).
+        """
+        pool = self._pool
+        if get_running_loop() is not pool.loop:
+            pool.adopt(get_running_loop())
         started = time.monotonic()
         refreshed_token = False
         attempt = 0
+        try_acquire = self._try_acquire
         while True:
             attempt += 1
-            await self.rate_limiter.acquire()
+            # A free slot is taken without a coroutine (most calls of a lightly used client).
+            if try_acquire is None or not try_acquire():
+                await self.rate_limiter.acquire()
             listener = _attempt_listener.get()
             if listener is not None:
                 listener()
-            if self._pool.closed:
+            if pool.closed:
                 raise FaceError("the client is closed")
-            attempt_start = time.monotonic()
+            # The attempt's own clock only for the DEBUG line (nothing of it is built otherwise).
+            debug = logger.isEnabledFor(logging.DEBUG)
+            attempt_start = time.monotonic() if debug else 0.0
             outcome = await self._attempt(call)
             response = None
             if isinstance(outcome, TransportReply):
+                if 200 <= outcome.status < 300 and not outcome.oversized:
+                    # `decide` returns every such reply as it is, whatever else it knows
+                    # (tests/test_decide.py holds it to that): no summary to build.
+                    bucket = _captured.get()
+                    if not (debug or bucket is not None or result is _RAW):
+                        # Nobody sees the RawResponse: none is built unless parsing fails
+                        # (then `parse` builds the error from it).
+                        if result is None:
+                            return None
+                        try:
+                            return structure(_json_of(outcome.body), result)
+                        except _PARSE_ERRORS:
+                            pass
+                    response = self._response(call, outcome, attempt, started)
+                    if debug:
+                        self._log_attempt(call, outcome, response, attempt, attempt_start)
+                    if bucket is not None:
+                        bucket.append(response)
+                    if result is _RAW:
+                        return response
+                    return None if result is None else self.parse(response, result)
                 response = self._response(call, outcome, attempt, started)
-            if logger.isEnabledFor(logging.DEBUG):
+            if debug:
                 self._log_attempt(call, outcome, response, attempt, attempt_start)
             summary = _summary(outcome, call.upload)
             decision = decide(
@@ -496,7 +565,9 @@ class FaceSession:
                 self.rate_limiter.pause(decision.pause)
             if decision.act is Act.RETURN and response is not None:
                 self._capture(response)
-                return response
+                if result is _RAW:
+                    return response
+                return None if result is None else self.parse(response, result)
             if decision.act is Act.RETRY:
                 self._log_retry(call, outcome, summary, attempt, decision.delay)
                 if decision.sleep:
@@ -517,18 +588,22 @@ class FaceSession:
         upload: ImageUpload | None,
         idempotent: bool,
         options: CallOptions | None,
+        url_text: str | None = None,
     ) -> _Call:
-        """Check the call (its URL and options, once) and build what every attempt sends."""
-        if not self.same_origin(url):
+        """Check the call (its URL and options, once) and build what every attempt sends.
+
+        `url_text` is given for the URLs `_route` built (the endpoint's by construction);
+        any other URL is checked to be the endpoint's.
+        """
+        if url_text is None and not self.same_origin(url):
             raise FaceValidationError("url", "facekit sends credentials only to its endpoint")
         if options is None or (type(options) is dict and not options):
             settings = self._settings
         else:
             settings = check_call_options(options, self.config)
         client_request_id = _new_request_id()
-        headers = self._headers.copy()
-        if settings.headers:
-            headers.update(settings.headers)
+        # What this call sends beyond the session's own headers (added per attempt).
+        headers = dict(settings.headers) if settings.headers else {}
         headers.setdefault(CLIENT_REQUEST_ID, client_request_id)
         body = None
         if upload is not None:
@@ -539,15 +614,16 @@ class FaceSession:
             headers["Content-Type"] = "application/json"
             body = _json_body(json)
         return _Call(
-            method=method,
-            url=url,
-            query=_query(params),
-            headers=headers,
-            body=body,
-            upload=upload,
-            idempotent=idempotent,
-            settings=settings,
-            client_request_id=client_request_id,
+            method,
+            url,
+            _query(params),
+            headers,
+            body,
+            upload,
+            idempotent,
+            settings,
+            client_request_id,
+            url_text,
         )
 
     async def _attempt(self, call: _Call) -> TransportReply | NoReply:
@@ -561,11 +637,12 @@ class FaceSession:
         if self._tokens is None:
             # A key needs no await: a coroutine per attempt saved.
             assert isinstance(self.credential, KeyCredential)
-            name, value = KEY_HEADER, self.credential.key
+            name, value = KEY_HEADER, self.credential._key
             secret = value
         else:
             name, value, secret = await self._credential()
-        headers = SecretHeaders(call.headers)
+        headers = SecretHeaders(self._headers)
+        headers.update(call.headers)
         headers[name] = value
         secrets: tuple[str, ...] = (secret,)
         limited_access = self.config.limited_access_token
@@ -574,16 +651,16 @@ class FaceSession:
             headers[LIMITED_ACCESS_HEADER] = limited_access
             secrets += (limited_access,)
         stream = call.upload.chunks() if call.upload is not None else None
-        request = TransportRequest(
-            method=call.method,
-            url=call.url,
-            query=call.query,
-            headers=headers,
-            body=call.body if stream is None else stream,
-            timeout=call.settings.timeout,
-            connect_timeout=self.config.connect_timeout,
-            max_reply_bytes=self.config.max_response_bytes,
-            secrets=secrets,
+        request = attempt_request(
+            call.method,
+            call.url,
+            call.query,
+            headers,
+            call.body if stream is None else stream,
+            call.settings.timeout,
+            self.config.connect_timeout,
+            self.config.max_response_bytes,
+            secrets,
         )
         try:
             outcome = await self._pool.transport.send(request)
@@ -603,13 +680,19 @@ class FaceSession:
     def _response(
         self, call: _Call, reply: TransportReply, attempt: int, started: float
     ) -> RawResponse:
+        headers = reply.headers
         return RawResponse(
             method=call.method,
-            url=self._url_texts.get(call.url) or str(call.url),
+            url=call.url_text or str(call.url),
             status=reply.status,
-            headers=reply.headers,
+            headers=headers,
             body=reply.body,
-            request_id=_request_id(reply.headers),
+            request_id=(
+                headers.get("apim-request-id")
+                or headers.get("x-ms-request-id")
+                or headers.get("request-id")
+                or None
+            ),
             client_request_id=call.client_request_id,
             attempts=attempt,
             elapsed=time.monotonic() - started,
@@ -727,32 +810,38 @@ def _new_request_id() -> str:
     """A fresh random (version 4) UUID as text: a call's x-ms-client-request-id.
 
     The same as str(uuid.uuid4()) from 16 bytes of os.urandom, at a fraction of its
-    cost: the bytes are fetched (and turned into hex digits) for 256 ids at once, the
-    version nibble is 4 and the variant's two top bits are 10 (RFC 9562).
+    cost: 256 ids are made at once from one read of os.urandom.
     """
     try:
-        digits = _random_digits.popleft()
+        return _request_ids.popleft()
     except IndexError:
-        batch = os.urandom(16 * _ID_BATCH).hex()
         # deque.extend and popleft are atomic: threads refilling at once only add more.
-        _random_digits.extend(batch[start : start + 32] for start in range(0, len(batch), 32))
-        return _new_request_id()
-    return (
-        f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-"
-        f"{_VARIANT[digits[16]]}{digits[17:20]}-{digits[20:]}"
-    )
+        _request_ids.extend(_uuid4_texts(os.urandom(16 * _ID_BATCH)))
+        return _request_ids.popleft()
+
+
+def _uuid4_texts(random_bytes: bytes) -> list[str]:
+    """UUID4 texts, one per 16 random bytes of `random_bytes` (16 * _ID_BATCH of them).
+
+    The version nibble is set to 4 and the variant's two top bits to 10 (RFC 9562) for
+    the whole batch at once, as one integer; the hex digits are then cut into the
+    8-4-4-4-12 groups by struct, in C.
+    """
+    number = (int.from_bytes(random_bytes, "big") & _ID_KEEP) | _ID_SET
+    digits = number.to_bytes(len(random_bytes), "big").hex().encode("ascii")
+    return [b"-".join(groups).decode("ascii") for groups in _ID_GROUPS.iter_unpack(digits)]
 
 
 _ID_BATCH = 256
-#: Random hex digits for request ids to come, 32 per id. A forked child starts afresh:
-#: it must not send the ids its parent has in hand.
-_random_digits: collections.deque[str] = collections.deque()
+#: The bits of each id kept from os.urandom, and those set (version 4, variant 10).
+_ID_KEEP = int.from_bytes(bytes.fromhex("ffffffffffff0fff3fffffffffffffff") * _ID_BATCH, "big")
+_ID_SET = int.from_bytes(bytes.fromhex("00000000000040008000000000000000") * _ID_BATCH, "big")
+_ID_GROUPS = struct.Struct("8s4s4s4s12s")
+#: Request ids to come. A forked child starts afresh: it must not send the ids its
+#: parent has in hand.
+_request_ids: collections.deque[str] = collections.deque()
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_random_digits.clear)
-
-
-# The first hex digit of the variant field: its two top bits forced to 10.
-_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
+    os.register_at_fork(after_in_child=_request_ids.clear)
 
 
 def _summary(outcome: TransportReply | NoReply, upload: ImageUpload | None) -> Outcome:
@@ -794,16 +883,19 @@ def _scrub(outcome: TransportReply | NoReply, secrets: Sequence[str]) -> Transpo
         return outcome if reason == outcome.reason else attrs.evolve(outcome, reason=reason)
     # One search per secret: a secret in any value is in their join (a match across two
     # values would only cost a redaction pass that changes nothing).
-    values = "\n".join(outcome.headers.values())
-    headers_quote = body_quotes = False
+    values = "\n".join(tuple(outcome.headers.values()))
+    body = outcome.body
     for secret in secrets:
-        if len(secret) >= MIN_REDACTED_SECRET:
-            headers_quote = headers_quote or secret in values
-            body_quotes = body_quotes or secret.encode() in outcome.body
-    if not (headers_quote or body_quotes):
-        # The usual case: nothing is copied.
+        # find(), not `in`: bytes' `in` first tries its operand as an integer.
+        if len(secret) >= MIN_REDACTED_SECRET and (
+            secret in values or body.find(secret.encode()) >= 0
+        ):
+            break
+    else:
+        # The usual case: nothing quoted, nothing copied.
         return outcome
     secrets = [secret for secret in secrets if len(secret) >= MIN_REDACTED_SECRET]
+    headers_quote = any(secret in values for secret in secrets)
     headers = outcome.headers
     if headers_quote:
         headers = CIMultiDictProxy(
@@ -835,14 +927,6 @@ def _query(params: Mapping[str, Any] | None) -> list[tuple[str, str]]:
         else:
             query.append((name, str(value)))
     return query
-
-
-def _request_id(headers: Mapping[str, str]) -> str | None:
-    for name in _REQUEST_ID_HEADERS:
-        value = headers.get(name)
-        if value:
-            return value
-    return None
 
 
 def _validation_messages(exc: BaseException) -> list[str]:

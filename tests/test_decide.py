@@ -307,3 +307,22 @@ def test_a_429_retry_waits_exactly_as_long_as_the_gate_is_closed() -> None:
         decision = _decide(Outcome(status=429, retry_after=wait))
         assert decision.act is Act.RETRY
         assert decision.delay == decision.pause == wait
+
+
+def test_every_2xx_reply_within_the_cap_is_returned_as_it_is_whatever_else_is_known() -> None:
+    # FaceSession.send returns such a reply without asking `decide` (no summary is built
+    # for it): this is the rule that shortcut stands on.
+    for status, attempt, idempotent, can_resend, can_refresh_token in itertools.product(
+        range(200, 300), (1, 2, 4, 9), (True, False), (True, False), (True, False)
+    ):
+        decision = decide(
+            attempt,
+            Outcome(status=status, code="Whatever", retry_after=3.0),
+            idempotent=idempotent,
+            can_resend=can_resend,
+            can_refresh_token=can_refresh_token,
+            policy=POLICY,
+            rand=_rand,
+        )
+        assert decision == returned(), (status, attempt)
+        assert decision.pause is None

@@ -8,12 +8,14 @@ the transport, so that none of that changes what is sent.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
 import threading
 import uuid
 import warnings
+from typing import Any
 
 import cattrs
 import pytest
@@ -25,7 +27,7 @@ from facekit import FaceClient, FaceValidationError, KeyCredential, RateLimiter
 from facekit.models import LivenessSession, PersonGroup
 from facekit.models._serde import structure
 from facekit.session import USER_AGENT, _new_request_id
-from tests.conftest import BASE, ENDPOINT, KEY, UNIT_VERSION
+from tests.conftest import BASE, ENDPOINT, FAST_RETRY, KEY, UNIT_VERSION
 from tests.fake_transport import FakeTransport
 
 GROUP = {"personGroupId": "family", "name": "Family", "userData": "u"}
@@ -403,3 +405,118 @@ def test_an_alias_fills_its_field_and_the_reply_is_not_changed(data: dict[str, o
     session = structure(data, LivenessSession)
     assert session.session_id == "s1"
     assert data == before
+
+
+class _CountingLimiter:
+    """A limiter that counts how it is asked: `try_acquire` (if `free` is not None) and
+    `acquire`."""
+
+    def __init__(self, free: bool | None) -> None:
+        self.tries = 0
+        self.acquires = 0
+        if free is not None:
+            self.try_acquire = self._try(free)
+
+    def _try(self, free: bool) -> Any:
+        def try_acquire() -> bool:
+            self.tries += 1
+            return free
+
+        return try_acquire
+
+    async def acquire(self) -> None:
+        self.acquires += 1
+
+    def pause(self, seconds: float) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("free", "tries", "acquires"),
+    [(True, 2, 0), (False, 2, 2), (None, 0, 2)],
+    ids=["a free slot: no await", "no free slot: acquire", "a limiter without try_acquire"],
+)
+async def test_each_attempt_takes_a_free_slot_at_once_or_awaits_acquire(
+    fake: FakeTransport, free: bool | None, tries: int, acquires: int
+) -> None:
+    limiter = _CountingLimiter(free)
+    fake.get(GROUP_URL, status=503, payload={"error": {"code": "Busy", "message": "busy"}})
+    fake.get(GROUP_URL, payload=GROUP)
+    async with FaceClient(
+        ENDPOINT,
+        KeyCredential(KEY),
+        api_version=UNIT_VERSION,
+        retry_policy=FAST_RETRY,
+        rate_limiter=limiter,
+        transport=fake,
+    ) as face:
+        await face.person_groups.get("family")
+    # Two attempts (a 503, then the group): each one asked the limiter once.
+    assert len(fake.sent()) == 2
+    assert (limiter.tries, limiter.acquires) == (tries, acquires)
+
+
+async def test_a_real_limiter_still_spaces_attempts_that_find_no_free_slot(
+    fake: FakeTransport,
+) -> None:
+    for _ in range(3):
+        fake.get(GROUP_URL, payload=GROUP)
+    limiter = RateLimiter(20)  # one slot per 50 ms
+    async with FaceClient(
+        ENDPOINT,
+        KeyCredential(KEY),
+        api_version=UNIT_VERSION,
+        rate_limiter=limiter,
+        transport=fake,
+    ) as face:
+        started = asyncio.get_running_loop().time()
+        await asyncio.gather(*(face.person_groups.get("family") for _ in range(3)))
+        took = asyncio.get_running_loop().time() - started
+    assert took >= 0.09  # the second and third waited their slots
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"a": 1}',
+        b'  {"a": 1}  ',
+        b'{"a": 1}\n',
+        b"[1, 2]",
+        b'"text"',
+        b"3",
+        b"null",
+        b'{"a": 1} x',
+        b'{"a": 1}\x0b',
+        b'{"a": 1}{"b": 2}',
+        b"\xef\xbb\xbf{}",
+        b"{",
+        b"nope",
+        b"\xff\xfe",
+        b'{"a": -Infinity}',
+        b"\t\r\n",
+    ],
+)
+def test_a_body_is_json_exactly_when_the_json_module_says_so(body: bytes) -> None:
+    import json
+
+    from facekit.errors import FaceResponseError
+    from facekit.session import RawResponse
+
+    response = RawResponse(
+        method="GET",
+        url=GROUP_URL,
+        status=200,
+        headers={},
+        body=body,
+        request_id=None,
+        client_request_id="c",
+        attempts=1,
+        elapsed=0.0,
+    )
+    try:
+        expected: Any = json.loads(body.decode("utf-8")) if body.strip() else None
+    except ValueError:
+        with pytest.raises(FaceResponseError, match="is not JSON"):
+            response.json()
+    else:
+        assert response.json() == expected

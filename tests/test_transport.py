@@ -22,6 +22,7 @@ import pytest
 import yarl
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from facekit import FaceClient, FaceValidationError, KeyCredential, RateLimiter
 from facekit._aiohttp_transport import AiohttpTransport, no_reply
@@ -148,6 +149,61 @@ async def test_a_declared_length_over_the_cap_is_refused_unread() -> None:
     assert isinstance(reply, TransportReply)
     assert (reply.body, reply.oversized, complete) == (b"", True, False)
     assert reader.reads == []
+
+
+@pytest.mark.parametrize("pieces_of", [7, 1000])
+async def test_a_body_of_its_declared_length_is_complete_without_another_read(
+    pieces_of: int,
+) -> None:
+    # The HTTP message ends with the bytes its Content-Length announced: no read is
+    # spent on seeing its end (a read past it would wait for bytes that never come).
+    body = b"y" * 100
+    reader = pieces(body, pieces_of)
+    reply, complete = await read_reply(
+        200, {}, reader, content_length=100, request=request(max_reply_bytes=4096)
+    )
+    assert isinstance(reply, TransportReply)
+    assert (reply.body, reply.oversized, complete) == (body, False, True)
+    assert len(reader.reads) == -(-100 // pieces_of)
+
+
+async def test_a_body_shorter_than_declared_ends_where_the_transport_ends_it() -> None:
+    reader = pieces(b"z" * 50)
+    reply, complete = await read_reply(
+        200, {}, reader, content_length=100, request=request(max_reply_bytes=4096)
+    )
+    assert isinstance(reply, TransportReply)
+    assert (reply.body, complete) == (b"z" * 50, True)
+
+
+async def test_a_compressed_body_is_read_to_its_end_not_to_its_declared_length() -> None:
+    # Content-Length counts the compressed bytes: the decoded size says nothing of it.
+    packed = gzip.compress(b"q" * 300)
+    reply, complete = await read_reply(
+        200,
+        {"Content-Encoding": "gzip"},
+        pieces(packed),
+        content_length=len(packed),
+        request=request(max_reply_bytes=4096),
+    )
+    assert isinstance(reply, TransportReply)
+    assert (reply.body, complete) == (b"q" * 300, True)
+
+
+async def test_reply_headers_are_kept_as_a_view_or_copied_from_anything_else() -> None:
+    view = CIMultiDictProxy(CIMultiDict({"apim-request-id": "r1"}))
+    reply, _ = await read_reply(
+        200, view, pieces(b""), content_length=0, request=request(max_reply_bytes=10)
+    )
+    assert isinstance(reply, TransportReply)
+    assert reply.headers is view  # read-only already: no copy
+    plain = {"apim-request-id": "r2"}
+    reply, _ = await read_reply(
+        200, plain, pieces(b""), content_length=0, request=request(max_reply_bytes=10)
+    )
+    assert isinstance(reply, TransportReply)
+    plain["apim-request-id"] = "changed"
+    assert reply.headers["APIM-Request-Id"] == "r2"
 
 
 async def test_an_error_body_is_read_only_for_its_first_64_kib() -> None:
@@ -612,3 +668,28 @@ def test_requests_replies_and_raw_responses_cannot_be_changed() -> None:
             delattr(value, field)
     assert attrs.evolve(reply, status=201).status == 201
     assert reply.status == 200
+
+
+def test_an_attempts_request_is_the_one_the_classs_init_builds() -> None:
+    from facekit.transport import attempt_request
+
+    url = yarl.URL("https://face.example/face/v1.2/x")
+    fields: dict[str, Any] = {
+        "method": "POST",
+        "url": url,
+        "query": [("a", "1")],
+        "headers": {"H": "v"},
+        "body": b"{}",
+        "timeout": 12.5,
+        "connect_timeout": 3.0,
+        "max_reply_bytes": 99,
+        "secrets": ("s" * 10,),
+    }
+    fast = attempt_request(*fields.values())
+    slow = TransportRequest(**fields)
+    assert fast == slow
+    assert vars(fast) == vars(slow)
+    # Every field of the class is filled (a new one would have to be added to both).
+    assert set(vars(fast)) == {field.name for field in attrs.fields(TransportRequest)}
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        fast.method = "GET"  # type: ignore[misc]

@@ -19,6 +19,8 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+from ._fast import fast_hook
+
 __all__ = ["FaceEnum", "converter", "parse_datetime", "structure", "to_wire", "wire_name"]
 
 T = TypeVar("T")
@@ -225,13 +227,23 @@ def structure(data: Any, cls: type[T]) -> T:
     """Parse wire JSON into a model (raises cattrs errors on a malformed reply)."""
     hook = _hooks.get(cls)
     if hook is None:
-        hook = _hooks[cls] = converter.get_structure_hook(cls)
+        fast = fast_hook(cls, converter.get_structure_hook, _wire_keys)
+        hook = _hooks[cls] = fast or converter.get_structure_hook(cls)
     result: T = hook(data, cls)
     return result
 
 
-#: The converter's hook per target type asked of `structure` (its own dispatch is slower).
+#: The hook per target type asked of `structure`: a fast one for models and lists of
+#: them (`_fast`), else the converter's (its own dispatch is slower).
 _hooks: dict[Any, Any] = {}
+
+
+def _wire_keys(cls: type) -> tuple[dict[str, str], list[str]]:
+    """A model's wire key per field name, and the other keys versions send fields under."""
+    fields = attrs.fields(cls)
+    keys = {field.name: field.metadata.get("wire", wire_name(field.name)) for field in fields}
+    aliases = [alias for field in fields for alias in field.metadata.get("aliases", ())]
+    return keys, aliases
 
 
 def to_wire(obj: Any) -> Any:
