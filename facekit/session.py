@@ -12,6 +12,7 @@ import asyncio
 import collections
 import contextlib
 import contextvars
+import inspect
 import json as json_module  # `json` is also the name of the request-body parameter
 import logging
 import os
@@ -276,8 +277,15 @@ class FaceSession:
         else:
             raise CredentialTypeError("credential", "must be a KeyCredential or a TokenCredential")
         self._rand = rand or random.random
-        #: The limiter's way to take a free slot at once, if it has one (RateLimiter).
-        self._try_acquire: Callable[[], bool] | None = getattr(rate_limiter, "try_acquire", None)
+        #: The limiter's way to take a free slot at once, if it has one (RateLimiter): a
+        #: plain method answering True when it took one. An async one is not called (its
+        #: coroutine would be truthy and never awaited): `acquire()` is awaited instead.
+        try_acquire = getattr(rate_limiter, "try_acquire", None)
+        self._try_acquire: Callable[[], object] | None = (
+            try_acquire
+            if callable(try_acquire) and not inspect.iscoroutinefunction(try_acquire)
+            else None
+        )
         self.base_url = self._base_for(config.api_version)
         base = self.base_url
         self._origin = (base.scheme, (base.host or "").lower(), base.port)
@@ -514,7 +522,7 @@ class FaceSession:
         while True:
             attempt += 1
             # A free slot is taken without a coroutine (most calls of a lightly used client).
-            if try_acquire is None or not try_acquire():
+            if try_acquire is None or try_acquire() is not True:
                 await self.rate_limiter.acquire()
             listener = _attempt_listener.get()
             if listener is not None:

@@ -446,11 +446,11 @@ async def test_a_caller_arriving_as_the_gate_opens_goes_behind_the_one_waiting()
     assert not limiter._line
 
 
-async def test_the_default_clock_keeps_the_event_loops_time() -> None:
-    # asyncio's loop time is the monotonic clock; the limiter reads it without asking
-    # which loop runs (only differences of it are used).
+async def test_the_default_clock_is_the_event_loops_time_as_anyio_tells_it() -> None:
+    import anyio
+
     limiter = RateLimiter(10)
-    before = asyncio.get_running_loop().time()
+    before = anyio.current_time()
     now = limiter._clock()
     after = asyncio.get_running_loop().time()
     assert before <= now <= after
@@ -458,9 +458,26 @@ async def test_the_default_clock_keeps_the_event_loops_time() -> None:
     assert 4.9 < limiter.paused_for <= 5.0
 
 
-def test_the_default_clock_works_outside_an_event_loop() -> None:
-    # A thread without a loop (the sync client's caller) may ask how long a pause lasts.
+def test_the_default_clock_outside_an_event_loop_fails_as_anyios_does() -> None:
+    import anyio
+
     limiter = RateLimiter(10)
-    limiter.pause(2.0)
-    assert 1.9 < limiter.paused_for <= 2.0
-    assert 1.9 < limiter.expected_wait() <= 2.1
+    with pytest.raises(RuntimeError) as anyios:
+        anyio.current_time()
+    with pytest.raises(type(anyios.value)):
+        limiter._clock()
+
+
+async def test_the_default_clock_follows_a_loop_whose_time_is_virtual() -> None:
+    # A test harness may run the loop on a virtual clock: the limiter must space slots
+    # in that time, not in the machine's.
+    loop = asyncio.get_running_loop()
+    limiter = RateLimiter(10)
+    real_time = loop.time
+    loop.time = lambda: real_time() + 5_000.0  # type: ignore[method-assign]
+    try:
+        assert limiter._clock() >= 5_000.0 + real_time() - 1.0
+        assert limiter.try_acquire()
+        assert not limiter.try_acquire()  # the next slot is 0.1 s away in loop time
+    finally:
+        del loop.time

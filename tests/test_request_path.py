@@ -431,15 +431,54 @@ class _CountingLimiter:
         pass
 
 
+class _AsyncTryLimiter(_CountingLimiter):
+    """A limiter whose try_acquire is a coroutine function: not what the client calls."""
+
+    def __init__(self, free: bool | None) -> None:
+        super().__init__(None)
+
+    async def try_acquire(self) -> bool:
+        self.tries += 1
+        return True
+
+
+class _TruthyLimiter(_CountingLimiter):
+    """A try_acquire answering something truthy but not True (an awaitable, say)."""
+
+    def __init__(self, free: bool | None) -> None:
+        super().__init__(None)
+        self.try_acquire = self._answer
+
+    def _answer(self) -> object:
+        self.tries += 1
+        return "yes"
+
+
 @pytest.mark.parametrize(
-    ("free", "tries", "acquires"),
-    [(True, 2, 0), (False, 2, 2), (None, 0, 2)],
-    ids=["a free slot: no await", "no free slot: acquire", "a limiter without try_acquire"],
+    ("limiter_class", "free", "tries", "acquires"),
+    [
+        (_CountingLimiter, True, 2, 0),
+        (_CountingLimiter, False, 2, 2),
+        (_CountingLimiter, None, 0, 2),
+        (_AsyncTryLimiter, None, 0, 2),
+        (_TruthyLimiter, None, 2, 2),
+    ],
+    ids=[
+        "a free slot: no await",
+        "no free slot: acquire",
+        "a limiter without try_acquire",
+        "an async try_acquire is not called",
+        "only True takes a slot",
+    ],
 )
 async def test_each_attempt_takes_a_free_slot_at_once_or_awaits_acquire(
-    fake: FakeTransport, free: bool | None, tries: int, acquires: int
+    fake: FakeTransport,
+    limiter_class: type[_CountingLimiter],
+    free: bool | None,
+    tries: int,
+    acquires: int,
 ) -> None:
-    limiter = _CountingLimiter(free)
+    limiter = limiter_class(free)
     fake.get(GROUP_URL, status=503, payload={"error": {"code": "Busy", "message": "busy"}})
     fake.get(GROUP_URL, payload=GROUP)
     async with FaceClient(
