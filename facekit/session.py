@@ -927,7 +927,9 @@ def _json_body(value: Any) -> bytes:
 
 def _query(params: Mapping[str, Any] | None) -> list[tuple[str, str]]:
     query: list[tuple[str, str]] = []
-    for name, value in (params or {}).items():
+    if not params:
+        return query
+    for name, value in params.items():
         if value is None:
             continue
         if isinstance(value, bool):

@@ -197,7 +197,7 @@ async def read_reply(
             if not data:
                 if inflater is None:
                     body = _collected(first, buffer)
-                    return TransportReply(status=status, headers=copied, body=body), True
+                    return _complete_reply(status, copied, body), True
                 data, inflater = inflater.finish(), None
             elif inflater is not None:
                 # One byte more than the room left tells "over the limit" from "exactly
@@ -221,7 +221,7 @@ async def read_reply(
                     # (no read needed to see its end; a transport that disagrees closes
                     # the connection rather than reuse it).
                     body = buffer.getvalue() if buffer is not None else first or b""
-                    return TransportReply(status=status, headers=copied, body=body), True
+                    return _complete_reply(status, copied, body), True
             if over:
                 body = _collected(first, buffer)
                 return TransportReply(
@@ -232,6 +232,15 @@ async def read_reply(
             # The same reply again would fail the same way: not worth retrying.
             return NoReply(kind=None, reason=f"unusable reply: {exc}", unusable_reply=True), False
         return TransportReply(status=status, headers=copied, body=b""), False
+
+
+def _complete_reply(status: int, headers: Mapping[str, str], body: bytes) -> TransportReply:
+    """A TransportReply of a whole body, filled as `attempt_request` fills its request."""
+    reply: TransportReply = _new(TransportReply)
+    _set(
+        reply, "__dict__", {"status": status, "headers": headers, "body": body, "oversized": False}
+    )
+    return reply
 
 
 def _collected(first: bytes | None, buffer: io.BytesIO | None) -> bytes:

@@ -693,3 +693,16 @@ def test_an_attempts_request_is_the_one_the_classs_init_builds() -> None:
     assert set(vars(fast)) == {field.name for field in attrs.fields(TransportRequest)}
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         fast.method = "GET"  # type: ignore[misc]
+
+
+def test_a_whole_reply_is_the_one_the_classs_init_builds() -> None:
+    from facekit.transport import _complete_reply
+
+    headers = CIMultiDictProxy(CIMultiDict({"a": "1"}))
+    fast = _complete_reply(201, headers, b"body")
+    slow = TransportReply(status=201, headers=headers, body=b"body")
+    assert fast == slow
+    assert vars(fast) == vars(slow)
+    assert set(vars(fast)) == {field.name for field in attrs.fields(TransportReply)}
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        fast.status = 200  # type: ignore[misc]
