@@ -21,8 +21,6 @@ class Limiter(Protocol):
 
     `acquire()` is awaited before every attempt; `pause(seconds)` is called after a 429
     with the wait the service asked for, and must hold every caller back until then.
-    A limiter may also have `try_acquire() -> bool`, which takes a slot that is free now
-    without awaiting (False: the client awaits `acquire()`); RateLimiter has it.
     """
 
     async def acquire(self) -> None:

@@ -12,7 +12,6 @@ import asyncio
 import collections
 import contextlib
 import contextvars
-import inspect
 import json as json_module  # `json` is also the name of the request-body parameter
 import logging
 import os
@@ -62,7 +61,7 @@ from .errors import (
 )
 from .images import ImageUpload
 from .models._serde import structure, to_wire
-from .ratelimit import Limiter
+from .ratelimit import Limiter, RateLimiter
 from .transport import (
     ACCEPT_ENCODING,
     NoReply,
@@ -130,8 +129,13 @@ def _json_of(body: bytes) -> Any:
 
     RecursionError if it is nested too deeply to decode.
     """
-    # isspace() rather than strip(): no copy of the body (b"".isspace() is False).
-    if not body or body.isspace():
+    if not body:
+        return None
+    # isspace() before strip(): no copy of a body that is not all whitespace.
+    if body.isspace():
+        if body.strip(b" \t\n\r"):
+            # Vertical tabs or form feeds: whitespace to Python, not to JSON.
+            raise ValueError("not JSON whitespace")
         return None
     text = body.decode("utf-8")
     try:
@@ -277,15 +281,8 @@ class FaceSession:
         else:
             raise CredentialTypeError("credential", "must be a KeyCredential or a TokenCredential")
         self._rand = rand or random.random
-        #: The limiter's way to take a free slot at once, if it has one (RateLimiter): a
-        #: plain method answering True when it took one. An async one is not called (its
-        #: coroutine would be truthy and never awaited): `acquire()` is awaited instead.
-        try_acquire = getattr(rate_limiter, "try_acquire", None)
-        self._try_acquire: Callable[[], object] | None = (
-            try_acquire
-            if callable(try_acquire) and not inspect.iscoroutinefunction(try_acquire)
-            else None
-        )
+        #: RateLimiter.try_acquire, when the limiter acquires exactly as RateLimiter does.
+        self._try_acquire = _free_slot_taker(rate_limiter)
         self.base_url = self._base_for(config.api_version)
         base = self.base_url
         self._origin = (base.scheme, (base.host or "").lower(), base.port)
@@ -298,6 +295,8 @@ class FaceSession:
             **config.headers,
         }
         self._settings = CallSettings(retry=config.retry, timeout=config.timeout, headers={})
+        #: The request id the client's own headers name for every call (rarely any).
+        self._named_id = _header_value(config.headers, CLIENT_REQUEST_ID)
         #: URLs url_for built (checked against the version's routes) and their text, by
         #: method and path.
         self._urls: dict[tuple[str | None, ...], tuple[yarl.URL, str]] = {}
@@ -522,7 +521,7 @@ class FaceSession:
         while True:
             attempt += 1
             # A free slot is taken without a coroutine (most calls of a lightly used client).
-            if try_acquire is None or try_acquire() is not True:
+            if try_acquire is None or not try_acquire():
                 await self.rate_limiter.acquire()
             listener = _attempt_listener.get()
             if listener is not None:
@@ -609,10 +608,17 @@ class FaceSession:
             settings = self._settings
         else:
             settings = check_call_options(options, self.config)
-        client_request_id = _new_request_id()
-        # What this call sends beyond the session's own headers (added per attempt).
-        headers = dict(settings.headers) if settings.headers else {}
-        headers.setdefault(CLIENT_REQUEST_ID, client_request_id)
+        # What this call sends beyond the session's own headers (added per attempt). A
+        # request id the call or the client names is the one sent and reported; else a
+        # fresh one.
+        if settings.headers:
+            headers = dict(settings.headers)
+            client_request_id = _header_value(headers, CLIENT_REQUEST_ID) or self._named_id
+        else:
+            headers = {}
+            client_request_id = self._named_id
+        if client_request_id is None:
+            client_request_id = headers[CLIENT_REQUEST_ID] = _new_request_id()
         body = None
         if upload is not None:
             headers["Content-Type"] = upload.content_type
@@ -852,6 +858,31 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_request_ids.clear)
 
 
+def _header_value(headers: Mapping[str, str], name: str) -> str | None:
+    """The value of header `name` (any case) in `headers`, or None."""
+    for key, value in headers.items():
+        if key.lower() == name:
+            return value
+    return None
+
+
+def _free_slot_taker(limiter: Limiter) -> Callable[[], bool] | None:
+    """RateLimiter's `try_acquire`, if `limiter` takes its slots exactly as RateLimiter does.
+
+    Only then may a free slot be taken without awaiting `acquire()`: a subclass or an
+    instance with an `acquire` of its own (counting, logging, sleeping), or a wrapper that
+    forwards other attributes to a RateLimiter, must see every acquisition.
+    """
+    if not isinstance(limiter, RateLimiter):
+        return None
+    cls = type(limiter)
+    if cls.acquire is not RateLimiter.acquire or cls.try_acquire is not RateLimiter.try_acquire:
+        return None
+    if {"acquire", "try_acquire"} & vars(limiter).keys():
+        return None
+    return limiter.try_acquire
+
+
 def _summary(outcome: TransportReply | NoReply, upload: ImageUpload | None) -> Outcome:
     """What `decide` needs to know of an attempt's outcome."""
     if isinstance(outcome, NoReply):
@@ -884,35 +915,52 @@ def _scrub(outcome: TransportReply | NoReply, secrets: Sequence[str]) -> Transpo
     """The outcome with every secret cut out.
 
     A debugging proxy or a hostile server may quote the credential back, and it must not
-    reach request ids, error codes, messages or captured headers.
+    reach request ids, error codes, messages, captured headers or parsed models: not in a
+    header's name or value, not in the body, and not hidden in a JSON body's escapes.
     """
     if isinstance(outcome, NoReply):
         reason = redact(outcome.reason, secrets)
         return outcome if reason == outcome.reason else attrs.evolve(outcome, reason=reason)
-    # One search per secret: a secret in any value is in their join (a match across two
-    # values would only cost a redaction pass that changes nothing).
-    values = "\n".join(tuple(outcome.headers.values()))
+    headers = outcome.headers
+    # One search per secret: a secret in any name or value is in their join (a match
+    # across two of them would only cost a redaction pass that changes nothing).
+    names_and_values = "\n".join(tuple(headers)) + "\n" + "\n".join(tuple(headers.values()))
     body = outcome.body
+    # "\u0030" is "0" once decoded: a body with escapes is searched as decoded too.
+    unescaped = _unescaped(body) if body.find(b"\\") >= 0 else None
     for secret in secrets:
         # find(), not `in`: bytes' `in` first tries its operand as an integer.
         if len(secret) >= MIN_REDACTED_SECRET and (
-            secret in values or body.find(secret.encode()) >= 0
+            secret in names_and_values
+            or body.find(secret.encode()) >= 0
+            or (unescaped is not None and secret in unescaped)
         ):
             break
     else:
         # The usual case: nothing quoted, nothing copied.
         return outcome
     secrets = [secret for secret in secrets if len(secret) >= MIN_REDACTED_SECRET]
-    headers_quote = any(secret in values for secret in secrets)
-    headers = outcome.headers
-    if headers_quote:
+    if any(secret in names_and_values for secret in secrets):
         headers = CIMultiDictProxy(
-            CIMultiDict((name, redact(value, secrets)) for name, value in outcome.headers.items())
+            CIMultiDict(
+                (redact(name, secrets), redact(value, secrets)) for name, value in headers.items()
+            )
         )
-    body = outcome.body
-    for secret in secrets:
-        body = body.replace(secret.encode(), REDACTED.encode())
+    if unescaped is not None and any(secret in unescaped for secret in secrets):
+        # Rewritten from its decoded value: the same JSON, without the secret.
+        body = redact(unescaped, secrets).encode()
+    else:
+        for secret in secrets:
+            body = body.replace(secret.encode(), REDACTED.encode())
     return attrs.evolve(outcome, headers=headers, body=body)
+
+
+def _unescaped(body: bytes) -> str | None:
+    """A JSON body as JSON text with every escape it can do without undone; None if not JSON."""
+    try:
+        return json_module.dumps(_json_of(body), ensure_ascii=False)
+    except (ValueError, TypeError, RecursionError):
+        return None
 
 
 def _json_body(value: Any) -> bytes:

@@ -23,7 +23,7 @@ import yarl
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from facekit import FaceClient, FaceValidationError, KeyCredential, RateLimiter
+from facekit import FaceClient, FaceError, FaceValidationError, KeyCredential, RateLimiter
 from facekit.models import LivenessSession, PersonGroup
 from facekit.models._serde import structure
 from facekit.session import USER_AGENT, _new_request_id
@@ -357,6 +357,52 @@ async def test_a_reply_quoting_the_key_is_scrubbed_in_headers_and_body(
     assert plain.headers["x-split"] == KEY[:16]
 
 
+async def test_a_key_hidden_in_json_escapes_or_a_header_name_is_scrubbed_too(
+    client: FaceClient, fake: FakeTransport
+) -> None:
+    escaped = "".join(f"\\u{ord(char):04x}" for char in KEY)
+    body = '{"personGroupId": "family", "name": "%s", "userData": "tab\\there"}' % escaped
+    fake.get(GROUP_URL, body=body.encode(), headers={f"x-{KEY}": "v", "apim-request-id": "r"})
+    fake.get(
+        GROUP_URL,
+        status=400,
+        body=('{"error": {"code": "BadArgument", "message": "%s"}}' % escaped).encode(),
+    )
+    with client.capture_responses() as responses:
+        group = await client.person_groups.get("family")
+        with pytest.raises(FaceError) as caught:
+            await client.person_groups.get("family")
+    assert group.name == "<redacted>"
+    assert group.user_data == "tab\there"  # the other escapes decode as they did
+    (echoed, refused) = responses
+    assert KEY not in repr(dict(echoed.headers))
+    assert echoed.headers["apim-request-id"] == "r"
+    assert KEY not in str(echoed.json())
+    assert KEY not in str(caught.value)
+    assert KEY not in str(refused.json())
+    assert "<redacted>" in str(caught.value)
+
+
+async def test_a_request_id_the_client_names_is_sent_and_reported(fake: FakeTransport) -> None:
+    fake.get(GROUP_URL, payload=GROUP, repeat=True)
+    async with FaceClient(
+        ENDPOINT,
+        KeyCredential(KEY),
+        api_version=UNIT_VERSION,
+        transport=fake,
+        headers={"X-MS-Client-Request-Id": "client-named"},
+    ) as face:
+        with face.capture_responses() as responses:
+            await face.person_groups.get("family")
+            await face.person_groups.get("family", headers={REQUEST_ID: "call-named"})
+    first, second = fake.sent()
+    assert first.headers["X-MS-Client-Request-Id"] == "client-named"
+    assert REQUEST_ID not in first.headers  # not a second id beside it
+    assert responses[0].client_request_id == "client-named"
+    assert second.headers[REQUEST_ID] == "call-named"
+    assert responses[1].client_request_id == "call-named"
+
+
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
@@ -408,21 +454,15 @@ def test_an_alias_fills_its_field_and_the_reply_is_not_changed(data: dict[str, o
 
 
 class _CountingLimiter:
-    """A limiter that counts how it is asked: `try_acquire` (if `free` is not None) and
-    `acquire`."""
+    """A limiter of its own, with a `try_acquire` too: the client must not call it."""
 
-    def __init__(self, free: bool | None) -> None:
+    def __init__(self) -> None:
         self.tries = 0
         self.acquires = 0
-        if free is not None:
-            self.try_acquire = self._try(free)
 
-    def _try(self, free: bool) -> Any:
-        def try_acquire() -> bool:
-            self.tries += 1
-            return free
-
-        return try_acquire
+    def try_acquire(self) -> bool:
+        self.tries += 1
+        return True
 
     async def acquire(self) -> None:
         self.acquires += 1
@@ -431,54 +471,32 @@ class _CountingLimiter:
         pass
 
 
-class _AsyncTryLimiter(_CountingLimiter):
-    """A limiter whose try_acquire is a coroutine function: not what the client calls."""
+class _AuditedLimiter(RateLimiter):
+    """A RateLimiter subclass counting its acquisitions (an `acquire` of its own)."""
 
-    def __init__(self, free: bool | None) -> None:
-        super().__init__(None)
+    acquires = 0
 
-    async def try_acquire(self) -> bool:
-        self.tries += 1
-        return True
-
-
-class _TruthyLimiter(_CountingLimiter):
-    """A try_acquire answering something truthy but not True (an awaitable, say)."""
-
-    def __init__(self, free: bool | None) -> None:
-        super().__init__(None)
-        self.try_acquire = self._answer
-
-    def _answer(self) -> object:
-        self.tries += 1
-        return "yes"
+    async def acquire(self) -> None:
+        type(self).acquires += 1
+        await super().acquire()
 
 
-@pytest.mark.parametrize(
-    ("limiter_class", "free", "tries", "acquires"),
-    [
-        (_CountingLimiter, True, 2, 0),
-        (_CountingLimiter, False, 2, 2),
-        (_CountingLimiter, None, 0, 2),
-        (_AsyncTryLimiter, None, 0, 2),
-        (_TruthyLimiter, None, 2, 2),
-    ],
-    ids=[
-        "a free slot: no await",
-        "no free slot: acquire",
-        "a limiter without try_acquire",
-        "an async try_acquire is not called",
-        "only True takes a slot",
-    ],
-)
-async def test_each_attempt_takes_a_free_slot_at_once_or_awaits_acquire(
-    fake: FakeTransport,
-    limiter_class: type[_CountingLimiter],
-    free: bool | None,
-    tries: int,
-    acquires: int,
-) -> None:
-    limiter = limiter_class(free)
+class _Delegating:
+    """A wrapper forwarding what it does not define to a RateLimiter."""
+
+    def __init__(self) -> None:
+        self.inner = RateLimiter(10_000, burst=10_000)
+        self.acquires = 0
+
+    async def acquire(self) -> None:
+        self.acquires += 1
+        await self.inner.acquire()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+async def _two_attempts(fake: FakeTransport, limiter: Any) -> None:
     fake.get(GROUP_URL, status=503, payload={"error": {"code": "Busy", "message": "busy"}})
     fake.get(GROUP_URL, payload=GROUP)
     async with FaceClient(
@@ -490,9 +508,58 @@ async def test_each_attempt_takes_a_free_slot_at_once_or_awaits_acquire(
         transport=fake,
     ) as face:
         await face.person_groups.get("family")
-    # Two attempts (a 503, then the group): each one asked the limiter once.
     assert len(fake.sent()) == 2
-    assert (limiter.tries, limiter.acquires) == (tries, acquires)
+
+
+async def test_a_free_slot_of_a_rate_limiter_is_taken_without_awaiting_acquire(
+    fake: FakeTransport, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    awaited: list[int] = []
+    original = RateLimiter.acquire
+
+    async def counted(self: RateLimiter) -> None:
+        awaited.append(1)
+        await original(self)
+
+    monkeypatch.setattr(RateLimiter, "acquire", counted)
+    limiter = RateLimiter(10_000, burst=10_000)
+    await _two_attempts(fake, limiter)
+    assert awaited == []  # both attempts found a free slot
+    assert limiter.expected_wait() == 0.0
+
+
+async def test_a_full_rate_limiter_is_awaited(fake: FakeTransport) -> None:
+    limiter = RateLimiter(1000)
+    assert limiter.try_acquire()  # the one slot is taken: the next one is 1 ms away
+    assert not limiter.try_acquire()
+    await _two_attempts(fake, limiter)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [_CountingLimiter, lambda: _AuditedLimiter(10_000, burst=10_000), _Delegating],
+    ids=["a limiter of its own", "a RateLimiter with its own acquire", "a wrapper"],
+)
+async def test_every_attempt_awaits_the_acquire_of_a_limiter_that_has_its_own(
+    fake: FakeTransport, make: Any
+) -> None:
+    _AuditedLimiter.acquires = 0
+    limiter = make()
+    await _two_attempts(fake, limiter)
+    assert limiter.acquires == 2  # one per attempt
+    assert getattr(limiter, "tries", 0) == 0
+
+
+async def test_an_acquire_set_on_the_instance_is_awaited(fake: FakeTransport) -> None:
+    limiter = RateLimiter(10_000, burst=10_000)
+    calls: list[int] = []
+
+    async def acquire() -> None:
+        calls.append(1)
+
+    limiter.acquire = acquire  # type: ignore[method-assign]
+    await _two_attempts(fake, limiter)
+    assert calls == [1, 1]
 
 
 async def test_a_real_limiter_still_spaces_attempts_that_find_no_free_slot(
@@ -533,6 +600,8 @@ async def test_a_real_limiter_still_spaces_attempts_that_find_no_free_slot(
         b"\xff\xfe",
         b'{"a": -Infinity}',
         b"\t\r\n",
+        b"\x0c",
+        b" \x0b\n",
     ],
 )
 def test_a_body_is_json_exactly_when_the_json_module_says_so(body: bytes) -> None:
@@ -553,7 +622,8 @@ def test_a_body_is_json_exactly_when_the_json_module_says_so(body: bytes) -> Non
         elapsed=0.0,
     )
     try:
-        expected: Any = json.loads(body.decode("utf-8")) if body.strip() else None
+        # Empty means no bytes, or only JSON's own whitespace (not \x0b or \x0c).
+        expected: Any = json.loads(body.decode("utf-8")) if body.strip(b" \t\n\r") else None
     except ValueError:
         with pytest.raises(FaceResponseError, match="is not JSON"):
             response.json()
