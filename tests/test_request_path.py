@@ -361,12 +361,12 @@ async def test_a_key_hidden_in_json_escapes_or_a_header_name_is_scrubbed_too(
     client: FaceClient, fake: FakeTransport
 ) -> None:
     escaped = "".join(f"\\u{ord(char):04x}" for char in KEY)
-    body = '{"personGroupId": "family", "name": "%s", "userData": "tab\\there"}' % escaped
+    body = '{"personGroupId": "family", "userData": "tab\\there", "name": "' + escaped + '"}'
     fake.get(GROUP_URL, body=body.encode(), headers={f"x-{KEY}": "v", "apim-request-id": "r"})
     fake.get(
         GROUP_URL,
         status=400,
-        body=('{"error": {"code": "BadArgument", "message": "%s"}}' % escaped).encode(),
+        body=('{"error": {"code": "BadArgument", "message": "' + escaped + '"}}').encode(),
     )
     with client.capture_responses() as responses:
         group = await client.person_groups.get("family")
