@@ -924,7 +924,7 @@ def _scrub(outcome: TransportReply | NoReply, secrets: Sequence[str]) -> Transpo
     headers = outcome.headers
     # One search per secret: a secret in any name or value is in their join (a match
     # across two of them would only cost a redaction pass that changes nothing).
-    names_and_values = "\n".join(tuple(headers)) + "\n" + "\n".join(tuple(headers.values()))
+    names_and_values = "\n".join([*headers, *headers.values()])
     body = outcome.body
     # "\u0030" is "0" once decoded: a body with escapes is searched as decoded too.
     unescaped = _unescaped(body) if body.find(b"\\") >= 0 else None
