@@ -385,13 +385,7 @@ async def test_a_key_hidden_in_json_escapes_or_a_header_name_is_scrubbed_too(
 
 async def test_a_request_id_the_client_names_is_sent_and_reported(fake: FakeTransport) -> None:
     fake.get(GROUP_URL, payload=GROUP, repeat=True)
-    async with FaceClient(
-        ENDPOINT,
-        KeyCredential(KEY),
-        api_version=UNIT_VERSION,
-        transport=fake,
-        headers={"X-MS-Client-Request-Id": "client-named"},
-    ) as face:
+    async with _unit_client(fake, headers={"X-MS-Client-Request-Id": "client-named"}) as face:
         with face.capture_responses() as responses:
             await face.person_groups.get("family")
             await face.person_groups.get("family", headers={REQUEST_ID: "call-named"})
@@ -496,17 +490,22 @@ class _Delegating:
         return getattr(self.inner, name)
 
 
-async def _two_attempts(fake: FakeTransport, limiter: Any) -> None:
-    fake.get(GROUP_URL, status=503, payload={"error": {"code": "Busy", "message": "busy"}})
-    fake.get(GROUP_URL, payload=GROUP)
-    async with FaceClient(
+def _unit_client(fake: FakeTransport, **options: Any) -> FaceClient:
+    """A client of the unit API version over `fake`, with fast retries."""
+    return FaceClient(
         ENDPOINT,
         KeyCredential(KEY),
         api_version=UNIT_VERSION,
         retry_policy=FAST_RETRY,
-        rate_limiter=limiter,
         transport=fake,
-    ) as face:
+        **options,
+    )
+
+
+async def _two_attempts(fake: FakeTransport, limiter: Any) -> None:
+    fake.get(GROUP_URL, status=503, payload={"error": {"code": "Busy", "message": "busy"}})
+    fake.get(GROUP_URL, payload=GROUP)
+    async with _unit_client(fake, rate_limiter=limiter) as face:
         await face.person_groups.get("family")
     assert len(fake.sent()) == 2
 
@@ -568,13 +567,7 @@ async def test_a_real_limiter_still_spaces_attempts_that_find_no_free_slot(
     for _ in range(3):
         fake.get(GROUP_URL, payload=GROUP)
     limiter = RateLimiter(20)  # one slot per 50 ms
-    async with FaceClient(
-        ENDPOINT,
-        KeyCredential(KEY),
-        api_version=UNIT_VERSION,
-        rate_limiter=limiter,
-        transport=fake,
-    ) as face:
+    async with _unit_client(fake, rate_limiter=limiter) as face:
         started = asyncio.get_running_loop().time()
         await asyncio.gather(*(face.person_groups.get("family") for _ in range(3)))
         took = asyncio.get_running_loop().time() - started

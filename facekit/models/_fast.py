@@ -144,6 +144,12 @@ class _Builder:
         hook: Hook = namespace["structure"]
         return hook
 
+    def _model_call(self, name: str, model: type, namespace: dict[str, Any], value: str) -> str:
+        """An expression building `model` from `value` with its own fast function."""
+        namespace[f"model_{name}"] = self._model(model)
+        namespace[f"type_{name}"] = model
+        return f"model_{name}({value}, type_{name})"
+
     def _check(self, name: str, tp: Any, namespace: dict[str, Any], indent: str) -> list[str]:
         """Lines that check (and convert) `name`, a value that is not None, as `tp`."""
         if tp is str or tp is bool or tp is int:
@@ -162,10 +168,7 @@ class _Builder:
                 f"{indent}if {name} is None: raise Unexpected",
             ]
         if attrs.has(tp) and tp not in self._building:
-            key = f"model_{name}"
-            namespace[key] = self._model(tp)
-            namespace[f"type_{name}"] = tp
-            return [f"{indent}{name} = {key}({name}, type_{name})"]
+            return [f"{indent}{name} = {self._model_call(name, tp, namespace, name)}"]
         if typing.get_origin(tp) is list:
             (item,) = typing.get_args(tp) or (Any,)
             if item is str:
@@ -176,12 +179,10 @@ class _Builder:
                     f"{indent}{name} = list({name})",
                 ]
             if attrs.has(item) and item not in self._building:
-                key = f"model_{name}"
-                namespace[key] = self._model(item)
-                namespace[f"type_{name}"] = item
+                built = self._model_call(name, item, namespace, "item")
                 return [
                     f"{indent}if type({name}) is not list: raise Unexpected",
-                    f"{indent}{name} = [{key}(item, type_{name}) for item in {name}]",
+                    f"{indent}{name} = [{built} for item in {name}]",
                 ]
         # Anything else (dates, nested lists, a model being built): the converter's hook
         # for that value alone.
