@@ -219,7 +219,7 @@ def _wire_dict(cls: type, depth: int = 0) -> st.SearchStrategy[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("cls", MODELS, ids=lambda cls: cls.__qualname__)
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_generated_replies_match_the_converter(cls: type, data: st.DataObject) -> None:
     fast, slow, _ = _fast_and_slow(cls)
