@@ -152,11 +152,35 @@ async def measure(
     return medians, ratios
 
 
+CLIENTS = ("raw", "facekit", "azure")
+
+
+async def run_only(name: str, endpoint: str, requests: int) -> int:
+    """Warm one client up, then send `requests` GETs with it (1: it is not installed)."""
+    make = {"raw": raw_client, "facekit": facekit_client, "azure": azure_client}[name]
+    client = await make(endpoint)
+    if client is None:
+        return 1
+    run, close = client
+    try:
+        await run(200)
+        await run(requests)
+    finally:
+        await close()
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--serve", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--only",
+        choices=CLIENTS,
+        help="send --requests GETs with this client only, after a warm-up, and print "
+        "nothing (for benchmarks/instructions.py)",
+    )
     args = parser.parse_args()
     if args.serve:
         serve(args.serve)
@@ -171,6 +195,8 @@ def main() -> int:
                 return 1
             time.sleep(0.05)
         endpoint = f"http://127.0.0.1:{port_file.read_text()}"
+        if args.only:
+            return asyncio.run(run_only(args.only, endpoint, args.requests))
         figures, ratios = asyncio.run(measure(endpoint, args.requests, args.rounds))
     finally:
         server.kill()
