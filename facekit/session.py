@@ -533,31 +533,25 @@ class FaceSession:
             attempt_start = time.monotonic() if debug else 0.0
             outcome = await self._attempt(call)
             response = None
+            # `decide` returns every 2xx reply within the cap as it is, whatever else it
+            # knows (tests/test_decide.py holds it to that): such a reply needs no summary.
+            final = False
             if isinstance(outcome, TransportReply):
-                if 200 <= outcome.status < 300 and not outcome.oversized:
-                    # `decide` returns every such reply as it is, whatever else it knows
-                    # (tests/test_decide.py holds it to that): no summary to build.
-                    bucket = _captured.get()
-                    if not (debug or bucket is not None or result is _RAW):
-                        # Nobody sees the RawResponse: none is built unless parsing fails
-                        # (then `parse` builds the error from it).
-                        if result is None:
-                            return None
-                        try:
-                            return structure(_json_of(outcome.body), result)
-                        except _PARSE_ERRORS:
-                            pass
-                    response = self._response(call, outcome, attempt, started)
-                    if debug:
-                        self._log_attempt(call, outcome, response, attempt, attempt_start)
-                    if bucket is not None:
-                        bucket.append(response)
-                    if result is _RAW:
-                        return response
-                    return None if result is None else self.parse(response, result)
+                final = 200 <= outcome.status < 300 and not outcome.oversized
+                if final and not (debug or result is _RAW or _captured.get() is not None):
+                    # Nobody sees the RawResponse: none is built unless parsing fails
+                    # (then `parse` builds the error from it).
+                    if result is None:
+                        return None
+                    try:
+                        return structure(_json_of(outcome.body), result)
+                    except _PARSE_ERRORS:
+                        pass
                 response = self._response(call, outcome, attempt, started)
             if debug:
                 self._log_attempt(call, outcome, response, attempt, attempt_start)
+            if final and response is not None:
+                return self._returned(response, result)
             summary = _summary(outcome, call.upload)
             decision = decide(
                 attempt,
@@ -571,10 +565,7 @@ class FaceSession:
             if decision.pause is not None:
                 self.rate_limiter.pause(decision.pause)
             if decision.act is Act.RETURN and response is not None:
-                self._capture(response)
-                if result is _RAW:
-                    return response
-                return None if result is None else self.parse(response, result)
+                return self._returned(response, result)
             if decision.act is Act.RETRY:
                 self._log_retry(call, outcome, summary, attempt, decision.delay)
                 if decision.sleep:
@@ -690,6 +681,13 @@ class FaceSession:
         assert self._tokens is not None
         token = await self._tokens.token()
         return "Authorization", f"Bearer {token}", token
+
+    def _returned(self, response: RawResponse, result: Any) -> Any:
+        """What `_send` returns for a reply it accepts: captured, then parsed into `result`."""
+        self._capture(response)
+        if result is _RAW:
+            return response
+        return None if result is None else self.parse(response, result)
 
     def _response(
         self, call: _Call, reply: TransportReply, attempt: int, started: float
@@ -890,25 +888,13 @@ def _summary(outcome: TransportReply | NoReply, upload: ImageUpload | None) -> O
             failure=outcome.kind, caller_fault=upload is not None and upload.error is not None
         )
     if outcome.status < 400:
-        key = (outcome.status, outcome.oversized)
-        summary = _FINE.get(key)
-        if summary is None:
-            summary = Outcome(status=outcome.status, oversized=outcome.oversized)
-            if 100 <= outcome.status < 400:
-                # Frozen, and few: one per status and size verdict, shared by every call
-                # (another transport's odd status is summed up afresh, never kept).
-                _FINE[key] = summary
-        return summary
+        return Outcome(status=outcome.status, oversized=outcome.oversized)
     code, message = decode_error_body(outcome.body, outcome.headers)
     return Outcome(
         status=outcome.status,
         code=code,
         retry_after=retry_after_seconds(outcome.headers, message),
     )
-
-
-#: The summaries of replies from 100 to 399 (at most 600 of them).
-_FINE: dict[tuple[int, bool], Outcome] = {}
 
 
 def _scrub(outcome: TransportReply | NoReply, secrets: Sequence[str]) -> TransportReply | NoReply:
