@@ -126,6 +126,25 @@ def _examples(*lines: str) -> str:
     return "examples:\n" + "\n".join(f"  {line}" for line in lines)
 
 
+def _command(
+    subparsers: Any,
+    name: str,
+    help: str,
+    examples: tuple[str, ...],
+    parents: list[argparse.ArgumentParser],
+) -> argparse.ArgumentParser:
+    """A (sub)command: its one-line help, the same as its description, and its examples."""
+    command: argparse.ArgumentParser = subparsers.add_parser(
+        name,
+        parents=parents,
+        help=help,
+        description=help[0].upper() + help[1:] + ".",
+        epilog=_examples(*examples),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    return command
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every command, its flags, their help and examples."""
     parser = Parser(
@@ -155,14 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     def add(name: str, help: str, *examples: str, shared: bool = True) -> argparse.ArgumentParser:
-        return commands.add_parser(
-            name,
-            parents=[common] if shared else [],
-            help=help,
-            description=help[0].upper() + help[1:] + ".",
-            epilog=_examples(*examples),
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
+        return _command(commands, name, help, examples, [common] if shared else [])
 
     demo = add(
         "demo",
@@ -318,14 +330,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     def action(name: str, help: str, *examples: str) -> argparse.ArgumentParser:
-        return actions.add_parser(
-            name,
-            parents=[common],
-            help=help,
-            description=help[0].upper() + help[1:] + ".",
-            epilog=_examples(*examples),
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
+        return _command(actions, name, help, examples, [common])
 
     take = action(
         "take",
