@@ -232,11 +232,17 @@ def test_the_emulator_takes_its_key_and_rate_before_or_after_its_name() -> None:
     assert parser.parse_args(["emulator"]).rate_limit is None
 
 
+def _face_photo(folder: Path) -> Path:
+    """A PNG of one synthetic face in `folder`."""
+    photo = folder / "one.png"
+    photo.write_bytes(synthetic_face("ann"))
+    return photo
+
+
 def test_shared_flags_before_the_command_reach_the_service(
     configured: FaceEmulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    photo = tmp_path / "one.png"
-    photo.write_bytes(synthetic_face("ann"))
+    photo = _face_photo(tmp_path)
     assert main(["--json", "--api-version", "v1.0", "detect", str(photo)]) == EXIT_OK
     assert len(json.loads(capsys.readouterr().out)) == 1
     assert main(["detect", str(photo), "--json", "--api-version", "v1.0"]) == EXIT_OK
@@ -317,8 +323,7 @@ def test_the_demo_prints_a_json_summary_and_runs_without_pillow(
 def test_a_key_on_the_command_line_is_warned_of_and_never_echoed(
     configured: FaceEmulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    photo = tmp_path / "one.png"
-    photo.write_bytes(synthetic_face("ann"))
+    photo = _face_photo(tmp_path)
     assert main(["detect", str(photo), "--key", configured.key]) == EXIT_OK
     captured = capsys.readouterr()
     (warning,) = captured.err.splitlines()
@@ -334,8 +339,7 @@ def test_key_dash_reads_the_key_from_stdin_without_a_warning(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    photo = tmp_path / "one.png"
-    photo.write_bytes(synthetic_face("ann"))
+    photo = _face_photo(tmp_path)
     monkeypatch.delenv("FACE_KEY")
     monkeypatch.setattr("sys.stdin", io.StringIO(configured.key + "\n"))
     assert main(["--key", "-", "detect", str(photo)]) == EXIT_OK
@@ -416,8 +420,7 @@ def test_key_dash_prompts_on_a_terminal(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    photo = tmp_path / "one.png"
-    photo.write_bytes(synthetic_face("ann"))
+    photo = _face_photo(tmp_path)
     monkeypatch.delenv("FACE_KEY")
     terminal = io.StringIO("not the key\n")
     terminal.isatty = lambda: True  # type: ignore[method-assign]

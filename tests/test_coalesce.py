@@ -175,10 +175,16 @@ async def test_a_face_the_error_names_fails_its_caller_and_the_rest_go_in_one_re
     assert [len(batch) for batch in identify_requests(fake)] == [10, 9]
 
 
-async def test_an_error_about_the_whole_batch_reaches_every_caller_in_one_request() -> None:
+def _group_not_found() -> FakeTransport:
+    """A transport answering every identify with 400 PersonGroupNotFound."""
     fake = FakeTransport()
     error = {"error": {"code": "PersonGroupNotFound", "message": "Person group is not found."}}
     fake.post(IDENTIFY, status=400, payload=error, repeat=True)
+    return fake
+
+
+async def test_an_error_about_the_whole_batch_reaches_every_caller_in_one_request() -> None:
+    fake = _group_not_found()
     async with make_client(fake, coalesce_identify=0.05) as face:
         results = await asyncio.gather(
             *(face.identify([f], person_group_id="g") for f in face_ids(5)),
@@ -377,9 +383,7 @@ async def test_a_limiter_that_cannot_tell_its_wait_gets_the_configured_window(
 
 
 async def test_each_caller_raises_an_error_of_its_own() -> None:
-    fake = FakeTransport()
-    error = {"error": {"code": "PersonGroupNotFound", "message": "Person group is not found."}}
-    fake.post(IDENTIFY, status=400, payload=error, repeat=True)
+    fake = _group_not_found()
     async with make_client(fake, coalesce_identify=0.05) as face:
         results = await asyncio.gather(
             *(face.identify([f], person_group_id="g") for f in face_ids(3)),
