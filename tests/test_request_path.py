@@ -9,6 +9,7 @@ the transport, so that none of that changes what is sent.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import re
@@ -23,7 +24,14 @@ import yarl
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from facekit import FaceClient, FaceError, FaceValidationError, KeyCredential, RateLimiter
+from facekit import (
+    FaceClient,
+    FaceError,
+    FaceResponseError,
+    FaceValidationError,
+    KeyCredential,
+    RateLimiter,
+)
 from facekit.models import LivenessSession, PersonGroup
 from facekit.models._serde import structure
 from facekit.session import USER_AGENT, _new_request_id
@@ -622,3 +630,26 @@ def test_a_body_is_json_exactly_when_the_json_module_says_so(body: bytes) -> Non
             response.json()
     else:
         assert response.json() == expected
+
+
+@pytest.mark.parametrize("captured", [False, True], ids=["nobody looks", "captured"])
+async def test_a_2xx_reply_that_does_not_fit_is_the_same_error_with_or_without_a_capture(
+    client: FaceClient, fake: FakeTransport, captured: bool
+) -> None:
+    # Without a capture no RawResponse is built on the way: the error must still be the
+    # one `parse` gives, naming the path, the status and the service's request id.
+    fake.get(
+        GROUP_URL, payload={"personGroupId": 5, "name": "F"}, headers={"apim-request-id": "r9"}
+    )
+    fake.get(GROUP_URL, body=b"{not json", headers={"apim-request-id": "r10"})
+    errors = []
+    for _ in range(2):
+        looking = client.capture_responses() if captured else contextlib.nullcontext()
+        with looking, pytest.raises(FaceResponseError) as caught:
+            await client.person_groups.get("family")
+        errors.append(caught.value)
+    mismatch, not_json = errors
+    assert "GET /face/v1.0/persongroups/family answered a body that does not match" in str(mismatch)
+    assert (mismatch.status, mismatch.request_id) == (200, "r9")
+    assert "answered a body that is not JSON" in str(not_json)
+    assert (not_json.status, not_json.request_id) == (200, "r10")
